@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* §2 Channel identity */
+/* §2.1 Channel types, §2.2 channel id */
 enum {
     SPP_CHANNEL_MAIN = 1,
     SPP_CHANNEL_DISPLAY = 2,
@@ -45,7 +45,7 @@ enum {
     SPP_COMMON_CAP_MINI_HEADER = 3,
 };
 
-/* §4 Power channel capabilities (bit indices in the channel caps words) */
+/* §4.1 Power channel capabilities (bit indices in the channel caps words) */
 enum {
     SPP_POWER_CAP_RESERVED = 0,
     SPP_POWER_CAP_RESET = 1,
@@ -135,7 +135,7 @@ enum {
     SPP_POWER_RESULT_INVALID_STATE = 4,
 };
 
-/* §6 NOTIFY */
+/* §6.4 NOTIFY severity and visibility */
 enum {
     SPP_NOTIFY_SEVERITY_INFO = 0,
     SPP_NOTIFY_SEVERITY_WARN = 1,
@@ -224,7 +224,7 @@ typedef struct {
 #define SPP_MSG_POWER_STATE_SIZE 1
 #define SPP_MSG_POWER_RESULT_SIZE 6
 
-/* reds.cpp's limits, restated by §3.1 */
+/* §3.1 link message limits */
 #define SPP_LINK_MESS_MIN_SIZE 18
 #define SPP_LINK_MESS_MAX_SIZE 4096
 #define SPP_LINK_MAX_CAP_WORDS 1024
