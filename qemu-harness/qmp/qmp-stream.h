@@ -1,0 +1,28 @@
+/* Splits a QMP byte stream into complete JSON objects (internal to spp_qmp).
+ *
+ * QEMU ends every message with a newline, but a peer is not obliged to, and a
+ * message may arrive in pieces; so messages are delimited by brace depth,
+ * honouring strings and escapes, the way QEMU's own JSON lexer does. */
+#ifndef SPP_QMP_STREAM_H
+#define SPP_QMP_STREAM_H
+
+#include <glib.h>
+
+/* A message larger than this is treated as garbage rather than buffered forever. */
+#define SPP_QMP_STREAM_MAX_MESSAGE (64u * 1024u * 1024u)
+
+typedef struct SppQmpStream SppQmpStream;
+
+SppQmpStream *spp_qmp_stream_new(void);
+void spp_qmp_stream_free(SppQmpStream *stream);
+
+/* Append bytes read from the socket. */
+void spp_qmp_stream_feed(SppQmpStream *stream, const void *bytes, gsize length);
+
+/* TRUE and *message (NUL-terminated, caller frees) when a complete top-level
+ * object is buffered. FALSE with no error when more bytes are needed. FALSE
+ * with error (SPP_QMP_ERROR_PROTOCOL) when the stream is not a sequence of
+ * JSON objects; the stream is then unusable. */
+gboolean spp_qmp_stream_next(SppQmpStream *stream, char **message, GError **error);
+
+#endif /* SPP_QMP_STREAM_H */

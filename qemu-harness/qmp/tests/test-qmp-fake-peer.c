@@ -1,0 +1,515 @@
+/* spp_qmp against a scripted fake QMP peer on a socketpair: the failure modes
+ * that real QEMU will not produce on demand (garbage, silence, late replies,
+ * fragmentation), plus the event-queue contract. */
+#include "qmp-client.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define GREETING                                                                                                     \
+    "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": \"\"}, "            \
+    "\"capabilities\": [\"oob\"]}}\r\n"
+#define OK_REPLY "{\"return\": {}, \"id\": %ID%}\r\n"
+
+typedef enum {
+    STEP_SEND,           /* send text */
+    STEP_REPLY,          /* read one request line, send text with %ID% replaced by its id */
+    STEP_RECV,           /* read one request line and remember its id for %LAST%  */
+    STEP_SEND_LAST,      /* send text with %LAST% replaced by the remembered id */
+    STEP_SEND_BYTEWISE,  /* send text one byte at a time, slowly */
+    STEP_SLEEP_MS,       /* pause */
+    STEP_CLOSE,          /* close the socket */
+    STEP_END,
+} StepKind;
+
+typedef struct {
+    StepKind kind;
+    const char *text;
+    int ms;
+} Step;
+
+typedef struct {
+    int fd;
+    const Step *script;
+    GPtrArray *requests; /* every request line the peer read */
+    GThread *thread;
+} FakePeer;
+
+static char *read_line(int fd)
+{
+    GString *line = g_string_new(NULL);
+    char c;
+    while (read(fd, &c, 1) == 1) {
+        if (c == '\n')
+            return g_string_free(line, FALSE);
+        g_string_append_c(line, c);
+    }
+    g_string_free(line, TRUE);
+    return NULL;
+}
+
+static char *id_of(const char *request)
+{
+    g_autoptr(JsonNode) node = json_from_string(request, NULL);
+    g_assert_nonnull(node);
+    JsonNode *id = json_object_get_member(json_node_get_object(node), "id");
+    g_assert_nonnull(id);
+    return json_to_string(id, FALSE);
+}
+
+static void send_text(int fd, const char *text)
+{
+    gsize length = strlen(text);
+    g_assert_cmpint(write(fd, text, length), ==, (gssize)length);
+}
+
+static char *replace(const char *text, const char *marker, const char *value)
+{
+    g_auto(GStrv) parts = g_strsplit(text, marker, -1);
+    return g_strjoinv(value, parts);
+}
+
+static gpointer peer_main(gpointer data)
+{
+    FakePeer *peer = data;
+    g_autofree char *last_id = NULL;
+    for (const Step *step = peer->script; step->kind != STEP_END; step++) {
+        switch (step->kind) {
+        case STEP_SEND:
+            send_text(peer->fd, step->text);
+            break;
+        case STEP_REPLY:
+        case STEP_RECV: {
+            char *request = read_line(peer->fd);
+            if (request == NULL)
+                return NULL;
+            g_ptr_array_add(peer->requests, request);
+            g_autofree char *id = id_of(request);
+            if (step->kind == STEP_RECV) {
+                g_free(last_id);
+                last_id = g_steal_pointer(&id);
+            } else {
+                g_autofree char *reply = replace(step->text, "%ID%", id);
+                send_text(peer->fd, reply);
+            }
+            break;
+        }
+        case STEP_SEND_LAST: {
+            g_autofree char *reply = replace(step->text, "%LAST%", last_id);
+            send_text(peer->fd, reply);
+            break;
+        }
+        case STEP_SEND_BYTEWISE:
+            for (const char *c = step->text; *c != '\0'; c++) {
+                g_assert_cmpint(write(peer->fd, c, 1), ==, 1);
+                g_usleep(200);
+            }
+            break;
+        case STEP_SLEEP_MS:
+            g_usleep((gulong)step->ms * 1000);
+            break;
+        case STEP_CLOSE:
+            close(peer->fd);
+            peer->fd = -1;
+            break;
+        case STEP_END:
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Starts the peer; *client_fd receives the other end of the socketpair. */
+static FakePeer *peer_start(const Step *script, int *client_fd)
+{
+    int fds[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+    FakePeer *peer = g_new0(FakePeer, 1);
+    peer->fd = fds[1];
+    peer->script = script;
+    peer->requests = g_ptr_array_new_with_free_func(g_free);
+    peer->thread = g_thread_new("fake-qmp-peer", peer_main, peer);
+    *client_fd = fds[0];
+    return peer;
+}
+
+static void peer_finish(FakePeer *peer)
+{
+    g_thread_join(peer->thread);
+    if (peer->fd >= 0)
+        close(peer->fd);
+    g_ptr_array_unref(peer->requests);
+    g_free(peer);
+}
+
+/* Connects a client to a peer whose script starts with greeting + capabilities. */
+static SppQmpClient *connect_client(const Step *script, FakePeer **peer)
+{
+    int fd;
+    *peer = peer_start(script, &fd);
+    g_autoptr(GError) error = NULL;
+    SppQmpClient *client = spp_qmp_client_new_from_fd(fd, 2000, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(client);
+    return client;
+}
+
+static void test_greeting_and_capabilities(void)
+{
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_REPLY, "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": %ID%}\n"},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    SppQmpClient *client = connect_client(script, &peer);
+    int major, minor, micro;
+    spp_qmp_client_get_version(client, &major, &minor, &micro);
+    g_assert_cmpint(major, ==, 7);
+    g_assert_cmpint(minor, ==, 2);
+    g_assert_cmpint(micro, ==, 22);
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) status = spp_qmp_client_execute(client, "query-status", NULL, 2000, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(status), "status"), ==, "running");
+    spp_qmp_client_free(client);
+    g_assert_cmpuint(peer->requests->len, ==, 2);
+    g_assert_nonnull(strstr(peer->requests->pdata[0], "\"execute\":\"qmp_capabilities\""));
+    peer_finish(peer);
+}
+
+static void test_events_before_return(void)
+{
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_REPLY, "{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 5}, \"event\": \"STOP\"}\r\n"
+                     "{\"return\": {}, \"id\": %ID%}\r\n"},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) result = spp_qmp_client_execute(client, "stop", NULL, 2000, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 1);
+    const SppQmpEvent *peeked = spp_qmp_client_peek_event(client);
+    g_assert_cmpstr(peeked->name, ==, "STOP");
+    g_assert_cmpint(peeked->timestamp_us, ==, 1700000000 * G_GINT64_CONSTANT(1000000) + 5);
+    g_assert_null(peeked->data);
+    /* Already queued, so a zero timeout suffices. */
+    g_autoptr(SppQmpEvent) stop = spp_qmp_client_wait_event(client, "STOP", NULL, NULL, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 0);
+    peer_finish(peer);
+}
+
+static void test_error_reply(void)
+{
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_REPLY, "{\"id\": %ID%, \"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command nope has not been found\"}}\n"},
+        {STEP_REPLY, "{\"error\": {\"class\": \"BrandNewClass\", \"desc\": \"whatever\"}, \"id\": %ID%}\n"},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_assert_null(spp_qmp_client_execute(client, "nope", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_COMMAND_ERROR, SPP_QMP_COMMAND_ERROR_COMMAND_NOT_FOUND);
+    g_assert_cmpstr(error->message, ==, "The command nope has not been found");
+    g_assert_cmpstr(spp_qmp_command_error_class_name(error->code), ==, "CommandNotFound");
+    g_clear_error(&error);
+
+    g_assert_null(spp_qmp_client_execute(client, "newer", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_COMMAND_ERROR, SPP_QMP_COMMAND_ERROR_OTHER);
+    g_assert_cmpstr(error->message, ==, "BrandNewClass: whatever");
+    g_clear_error(&error);
+
+    /* A command error does not break the connection. */
+    g_assert_true(spp_qmp_client_is_connected(client));
+    g_autoptr(JsonNode) ok = spp_qmp_client_execute_json(client, "cont", "{}", 2000, &error);
+    g_assert_no_error(error);
+    peer_finish(peer);
+}
+
+static void test_garbage_json(void)
+{
+    /* Braces balance but the content is not JSON: the parser must reject it. */
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_RECV},
+        {STEP_SEND, "{\"return\": tru, \"id\": \"spp-2\"}\n"},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL);
+    g_assert_nonnull(strstr(error->message, "garbage"));
+    g_clear_error(&error);
+    /* The stream cannot be resynchronised: every later call fails the same way. */
+    g_assert_false(spp_qmp_client_is_connected(client));
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL);
+    peer_finish(peer);
+}
+
+static void test_garbage_after_greeting(void)
+{
+    static const Step bad_greeting[] = {
+        {STEP_SEND, "220 smtp.example.org ESMTP\r\n"},
+        {STEP_END},
+    };
+    int fd;
+    FakePeer *peer = peer_start(bad_greeting, &fd);
+    g_autoptr(GError) error = NULL;
+    g_assert_null(spp_qmp_client_new_from_fd(fd, 2000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL);
+    g_clear_error(&error);
+    peer_finish(peer);
+
+    static const Step not_qmp_object[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_RECV},
+        {STEP_SEND, "{\"hello\": \"world\"}\n"},
+        {STEP_END},
+    };
+    FakePeer *peer2;
+    g_autoptr(SppQmpClient) client = connect_client(not_qmp_object, &peer2);
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL);
+    peer_finish(peer2);
+}
+
+static void test_timeout_then_late_reply(void)
+{
+    /* A peer that never answers the greeting: connect must time out, promptly. */
+    static const Step silent[] = {
+        {STEP_SLEEP_MS, NULL, 400},
+        {STEP_END},
+    };
+    int fd;
+    FakePeer *peer = peer_start(silent, &fd);
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time();
+    g_assert_null(spp_qmp_client_new_from_fd(fd, 100, &error));
+    gint64 elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
+    g_assert_cmpint(elapsed_ms, >=, 95);
+    g_assert_cmpint(elapsed_ms, <, 350);
+    g_clear_error(&error);
+    peer_finish(peer);
+
+    /* A command answered too late: timeout, then the stale reply is ignored. */
+    static const Step late[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_RECV},
+        {STEP_SLEEP_MS, NULL, 300},
+        {STEP_SEND_LAST, "{\"return\": \"late\", \"id\": %LAST%}\n"},
+        {STEP_REPLY, "{\"return\": \"fresh\", \"id\": %ID%}\n"},
+        {STEP_END},
+    };
+    FakePeer *peer2;
+    g_autoptr(SppQmpClient) client = connect_client(late, &peer2);
+    start = g_get_monotonic_time();
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 100, &error));
+    elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
+    g_assert_cmpint(elapsed_ms, <, 290);
+    g_clear_error(&error);
+    g_assert_true(spp_qmp_client_is_connected(client));
+    g_autoptr(JsonNode) fresh = spp_qmp_client_execute(client, "query-status", NULL, 2000, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(json_node_get_string(fresh), ==, "fresh");
+    peer_finish(peer2);
+}
+
+static void test_went_away(void)
+{
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_REPLY, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"SHUTDOWN\", "
+                     "\"data\": {\"guest\": false, \"reason\": \"host-qmp-quit\"}}\r\n"
+                     "{\"return\": {}, \"id\": %ID%}\r\n"},
+        {STEP_CLOSE},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) result = spp_qmp_client_execute(client, "quit", NULL, 2000, &error);
+    g_assert_no_error(error);
+
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_DISCONNECTED);
+    g_assert_nonnull(strstr(error->message, "QEMU went away"));
+    g_clear_error(&error);
+    /* The event that came before the EOF is still there... */
+    g_autoptr(SppQmpEvent) shutdown = spp_qmp_client_wait_event(client, "SHUTDOWN", NULL, NULL, 1000, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(shutdown->data), "reason"), ==,
+                    "host-qmp-quit");
+    /* ...and waiting for more reports the disconnection, not a timeout. */
+    g_assert_null(spp_qmp_client_wait_event(client, "RESET", NULL, NULL, 1000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_DISCONNECTED);
+    peer_finish(peer);
+}
+
+static void test_split_messages(void)
+{
+    /* One byte at a time, braces and escaped quotes inside strings, no newline
+     * between messages. The reply id is literal: qmp_capabilities was spp-1. */
+    static const Step script[] = {
+        {STEP_SEND_BYTEWISE, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_RECV},
+        {STEP_SEND_BYTEWISE, "{\"event\": \"X\", \"data\": {\"s\": \"}{][\\\"\\\\\"}, \"timestamp\": {\"seconds\": 0, "
+                             "\"microseconds\": 0}}{\"return\": \"a}b\\\"c\", \"id\": \"spp-2\"}"},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) result = spp_qmp_client_execute(client, "echo", NULL, 5000, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(json_node_get_string(result), ==, "a}b\"c");
+    g_autoptr(SppQmpEvent) event = spp_qmp_client_pop_event(client);
+    g_assert_nonnull(event);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(event->data), "s"), ==, "}{][\"\\");
+    peer_finish(peer);
+}
+
+static gboolean status_is(const SppQmpEvent *event, gpointer wanted)
+{
+    return g_strcmp0(json_object_get_string_member(json_node_get_object(event->data), "status"), wanted) == 0;
+}
+
+#define JOB_EVENT(status)                                                                                            \
+    "{\"event\": \"JOB_STATUS_CHANGE\", \"data\": {\"status\": \"" status "\", \"id\": \"j\"}, \"timestamp\": "     \
+    "{\"seconds\": 0, \"microseconds\": 0}}\n"
+
+static void test_wait_event_predicate(void)
+{
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_REPLY, JOB_EVENT("created") JOB_EVENT("running") "{\"return\": {}, \"id\": %ID%}\n"},
+        {STEP_SLEEP_MS, NULL, 50},
+        {STEP_SEND, JOB_EVENT("waiting") JOB_EVENT("pending") JOB_EVENT("concluded")},
+        {STEP_SLEEP_MS, NULL, 500},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) result = spp_qmp_client_execute_json(
+        client, "snapshot-save", "{\"job-id\": \"j\", \"tag\": \"t\", \"vmstate\": \"d\", \"devices\": [\"d\"]}",
+        2000, &error);
+    g_assert_no_error(error);
+    g_autoptr(SppQmpEvent) concluded =
+        spp_qmp_client_wait_event(client, "JOB_STATUS_CHANGE", status_is, "concluded", 2000, &error);
+    g_assert_no_error(error);
+    /* The events skipped over stay queued, in wire order. */
+    g_autoptr(GPtrArray) rest = spp_qmp_client_drain_events(client);
+    g_assert_cmpuint(rest->len, ==, 4);
+    const char *expected[] = {"created", "running", "waiting", "pending"};
+    for (guint i = 0; i < rest->len; i++)
+        g_assert_true(status_is(rest->pdata[i], (gpointer)expected[i]));
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 0);
+
+    gint64 start = g_get_monotonic_time();
+    g_assert_null(spp_qmp_client_wait_event(client, "RESET", NULL, NULL, 60, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
+    g_assert_cmpint((g_get_monotonic_time() - start) / 1000, <, 300);
+    peer_finish(peer);
+}
+
+typedef struct {
+    GMainLoop *loop;
+    guint resets_seen;
+    GError *closed_error;
+} SourceState;
+
+static gboolean consume_resets(const SppQmpEvent *event, gpointer data)
+{
+    SourceState *state = data;
+    if (g_strcmp0(event->name, "RESET") != 0)
+        return FALSE;
+    state->resets_seen++;
+    return TRUE;
+}
+
+static void on_closed(const GError *error, gpointer data)
+{
+    SourceState *state = data;
+    state->closed_error = g_error_copy(error);
+    g_main_loop_quit(state->loop);
+}
+
+static gboolean quit_loop(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void test_event_callback_and_source(void)
+{
+    static const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_SLEEP_MS, NULL, 50},
+        {STEP_SEND, "{\"event\": \"RESET\", \"data\": {\"guest\": false}, \"timestamp\": {\"seconds\": 0, \"microseconds\": 0}}\n"},
+        {STEP_SLEEP_MS, NULL, 20},
+        {STEP_SEND, "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 0, \"microseconds\": 0}}\n"
+                    "{\"event\": \"RESET\", \"data\": {\"guest\": true}, \"timestamp\": {\"seconds\": 0, \"microseconds\": 0}}\n"},
+        {STEP_SLEEP_MS, NULL, 20},
+        {STEP_CLOSE},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    SourceState state = {.loop = g_main_loop_new(NULL, FALSE)};
+    spp_qmp_client_set_event_callback(client, consume_resets, &state, NULL);
+    GSource *source = spp_qmp_client_create_source(client, on_closed, &state, NULL);
+    g_source_attach(source, NULL);
+    guint guard = g_timeout_add(5000, quit_loop, state.loop);
+    g_main_loop_run(state.loop);
+    g_source_remove(guard);
+    g_source_destroy(source);
+    g_source_unref(source);
+
+    g_assert_cmpuint(state.resets_seen, ==, 2);
+    g_assert_error(state.closed_error, SPP_QMP_ERROR, SPP_QMP_ERROR_DISCONNECTED);
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 1);
+    g_assert_cmpstr(spp_qmp_client_peek_event(client)->name, ==, "STOP");
+    g_error_free(state.closed_error);
+    g_main_loop_unref(state.loop);
+    peer_finish(peer);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qmp/fake-peer/greeting_and_capabilities", test_greeting_and_capabilities);
+    g_test_add_func("/qmp/fake-peer/events_before_return", test_events_before_return);
+    g_test_add_func("/qmp/fake-peer/error_reply", test_error_reply);
+    g_test_add_func("/qmp/fake-peer/garbage_json", test_garbage_json);
+    g_test_add_func("/qmp/fake-peer/garbage_after_greeting", test_garbage_after_greeting);
+    g_test_add_func("/qmp/fake-peer/timeout_then_late_reply", test_timeout_then_late_reply);
+    g_test_add_func("/qmp/fake-peer/went_away", test_went_away);
+    g_test_add_func("/qmp/fake-peer/split_messages", test_split_messages);
+    g_test_add_func("/qmp/fake-peer/wait_event_predicate", test_wait_event_predicate);
+    g_test_add_func("/qmp/fake-peer/event_callback_and_source", test_event_callback_and_source);
+    return g_test_run();
+}
