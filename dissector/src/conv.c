@@ -1,0 +1,427 @@
+/* conv.c
+ * Getting hold of SPICE power connections and keeping their state:
+ *  - a TCP heuristic that claims every SPICE link ("REDQ") and routes it: channel 12 to this
+ *    dissector, every other channel to Wireshark's built-in SPICE dissector;
+ *  - the same routing for Decode As (tcp.port);
+ *  - per-conversation state, with a snapshot per frame so that re-dissection starts from the
+ *    state the first pass saw;
+ *  - tcp_dissect_pdus for reassembly;
+ *  - "spicepower.fuzz", a stateless entry point that takes its context from the first byte.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "spicepower.h"
+
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/dissectors/packet-tcp.h>
+
+/* p_add_proto_data keys; analysis.c uses SPP_KEY_PDU_BASE + PDU index. */
+#define SPP_KEY_FRAME_STATE 0   /* file scope: spp_state_t before the frame's first PDU */
+#define SPP_KEY_WORK        1   /* packet scope: spp_work_t */
+
+static dissector_handle_t spp_tcp_handle;
+static dissector_handle_t spp_fuzz_handle;
+static dissector_handle_t spice_handle;     /* built-in SPICE, looked up in the handoff */
+
+static int hf_spp_direction = -1;
+static int hf_spp_fuzz_control = -1;
+static int hf_spp_fuzz_dir = -1;
+static int hf_spp_fuzz_full_header = -1;
+static int hf_spp_fuzz_phase = -1;
+static int hf_spp_fuzz_client_caps = -1;
+static int hf_spp_fuzz_server_caps = -1;
+static int hf_spp_opaque = -1;
+
+static gint ett_spp = -1;
+static gint ett_spp_fuzz = -1;
+
+/* Conversation data. */
+typedef struct {
+    spp_state_t  live;          /* state after the last PDU of the first pass */
+    address      server_addr;
+    guint32      server_port;
+    gboolean     routed;        /* handed to the built-in SPICE dissector */
+    wmem_list_t *pending;       /* power requests awaiting an answer (first pass) */
+} spp_conv_t;
+
+/* Packet-scope working data: the state being advanced through this frame's PDUs. */
+typedef struct {
+    spp_state_t *st;
+    guint32      pdu_count;
+} spp_work_t;
+
+static const value_string spp_direction_vals[] = {
+    { SPP_FROM_CLIENT, "Client to server" },
+    { SPP_FROM_SERVER, "Server to client" },
+    { 0, NULL }
+};
+
+static const value_string spp_fuzz_phase_vals[] = {
+    { 0, "Data" },
+    { 1, "Link" },
+    { 2, "Auth mechanism" },
+    { 3, "Ticket" },
+    { 4, "Link result" },
+    { 5, "SASL" },
+    { 0, NULL }
+};
+
+gboolean
+spp_mini_header(const spp_state_t *st)
+{
+    if (st->full_header_forced)
+        return FALSE;
+    if (st->mini_header_forced)
+        return TRUE;
+    return (st->common_caps[SPP_FROM_CLIENT] & SPP_CAP(SPP_COMMON_CAP_MINI_HEADER)) &&
+           (st->common_caps[SPP_FROM_SERVER] & SPP_CAP(SPP_COMMON_CAP_MINI_HEADER));
+}
+
+/* The client's phase after its link message depends on both link messages: auth selection
+ * happens only if both sides announced it. */
+static spp_phase_t
+spp_phase(const spp_ctx_t *ctx)
+{
+    spp_phase_t phase = (spp_phase_t)ctx->st->phase[ctx->dir];
+
+    if (phase == SPP_PHASE_AUTH) {
+        const guint32 sel = SPP_CAP(SPP_COMMON_CAP_AUTH_SELECTION);
+        gboolean server_sel = ctx->st->link_seen[SPP_FROM_SERVER] ?
+            (ctx->st->common_caps[SPP_FROM_SERVER] & sel) != 0 : TRUE;
+        phase = ((ctx->st->common_caps[SPP_FROM_CLIENT] & sel) && server_sel) ?
+            SPP_PHASE_AUTH_MECH : SPP_PHASE_TICKET;
+    }
+    return phase;
+}
+
+/* Length of the PDU at offset, 0 if more bytes are needed to know. Never throws. */
+static guint
+spp_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx)
+{
+    switch (spp_phase(ctx)) {
+    case SPP_PHASE_LINK:
+        return spp_link_pdu_len(tvb, offset, ctx);
+    case SPP_PHASE_AUTH_MECH:
+    case SPP_PHASE_LINK_RESULT:
+        return 4;
+    case SPP_PHASE_TICKET:
+        return SPP_TICKET_LEN;
+    case SPP_PHASE_DATA:
+        return spp_data_pdu_len(tvb, offset, ctx);
+    default:
+        return (guint)tvb_reported_length_remaining(tvb, offset);
+    }
+}
+
+/* Dissects one PDU with the state in ctx and advances it. Shared by the TCP path and the
+ * fuzz entry. */
+static int
+spp_dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx)
+{
+    proto_item *ti;
+    spp_phase_t phase = spp_phase(ctx);
+
+    ti = proto_tree_add_uint(tree, hf_spp_direction, tvb, 0, 0, ctx->dir);
+    proto_item_set_generated(ti);
+
+    switch (phase) {
+    case SPP_PHASE_DATA:
+        return spp_data_dissect(tvb, pinfo, tree, ctx);
+    case SPP_PHASE_SASL:
+    case SPP_PHASE_OPAQUE:
+        ti = proto_tree_add_item(tree, hf_spp_opaque, tvb, 0, -1, ENC_NA);
+        expert_add_info(pinfo, ti, &ei_spp_undecoded);
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", phase == SPP_PHASE_SASL ? "SASL" : "Undecoded");
+        return tvb_captured_length(tvb);
+    default:
+        ctx->st->phase[ctx->dir] = (guint8)phase;   /* AUTH resolved */
+        return spp_link_dissect(tvb, pinfo, tree, ctx);
+    }
+}
+
+/* ---- TCP path ------------------------------------------------------------------------- */
+
+/* Channel type of a client link message at the start of tvb, or -1 if tvb is not (yet) one. */
+static int
+spp_peek_link_channel(tvbuff_t *tvb)
+{
+    if (tvb_captured_length(tvb) < SPP_LINK_HEADER_LEN + 6 || tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) != 0)
+        return -1;
+    /* A server's link reply is at least 178 bytes and starts with an error code, so the
+     * byte at offset 20 would be the first key byte. Only a client link has size < 178 or
+     * caps_offset == 18. */
+    if (tvb_get_letohl(tvb, 12) >= SPP_LINK_REPLY_LEN &&
+        (tvb_captured_length(tvb) < SPP_LINK_HEADER_LEN + SPP_LINK_MESS_LEN ||
+         tvb_get_letohl(tvb, SPP_LINK_HEADER_LEN + 14) != SPP_LINK_MESS_LEN))
+        return -1;
+    return tvb_get_guint8(tvb, SPP_LINK_HEADER_LEN + 4);
+}
+
+static spp_conv_t *
+spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
+{
+    spp_conv_t *c = (spp_conv_t *)conversation_get_proto_data(conv, proto_spicepower);
+    gboolean from_server;
+
+    if (c)
+        return c;
+
+    c = wmem_new0(wmem_file_scope(), spp_conv_t);
+    c->live.phase[SPP_FROM_CLIENT] = SPP_PHASE_LINK;
+    c->live.phase[SPP_FROM_SERVER] = SPP_PHASE_LINK;
+    c->pending = wmem_list_new(wmem_file_scope());
+
+    /* Who is the server? The sender of a link reply, the receiver of a link message;
+     * lacking either (a capture that starts late), the lower port. */
+    if (spp_peek_link_channel(tvb) >= 0)
+        from_server = FALSE;
+    else if (tvb_captured_length(tvb) >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) == 0)
+        from_server = TRUE;
+    else
+        from_server = pinfo->srcport < pinfo->destport;
+    if (from_server) {
+        copy_address_wmem(wmem_file_scope(), &c->server_addr, &pinfo->src);
+        c->server_port = pinfo->srcport;
+    } else {
+        copy_address_wmem(wmem_file_scope(), &c->server_addr, &pinfo->dst);
+        c->server_port = pinfo->destport;
+    }
+    conversation_add_proto_data(conv, proto_spicepower, c);
+    conversation_set_dissector(conv, spp_tcp_handle);
+    return c;
+}
+
+static spp_dir_t
+spp_direction(const spp_conv_t *c, const packet_info *pinfo)
+{
+    return (pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr)) ?
+        SPP_FROM_SERVER : SPP_FROM_CLIENT;
+}
+
+/* The state this frame's PDUs start from: on the first pass the live state, afterwards a
+ * copy of the snapshot taken on the first pass. */
+static spp_work_t *
+spp_work(packet_info *pinfo, spp_conv_t *c)
+{
+    spp_work_t *w = (spp_work_t *)p_get_proto_data(pinfo->pool, pinfo, proto_spicepower, SPP_KEY_WORK);
+    spp_state_t *snap;
+
+    if (w)
+        return w;
+    w = wmem_new0(pinfo->pool, spp_work_t);
+    snap = (spp_state_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_STATE);
+    if (!snap) {
+        snap = wmem_new(wmem_file_scope(), spp_state_t);
+        *snap = c->live;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_STATE, snap);
+    }
+    if (PINFO_FD_VISITED(pinfo)) {
+        w->st = wmem_new(pinfo->pool, spp_state_t);
+        *w->st = *snap;
+    } else {
+        w->st = &c->live;
+    }
+    p_add_proto_data(pinfo->pool, pinfo, proto_spicepower, SPP_KEY_WORK, w);
+    return w;
+}
+
+static int
+spp_route_to_spice(conversation_t *conv, spp_conv_t *c, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    c->routed = TRUE;
+    conversation_set_dissector(conv, spice_handle);
+    return call_dissector(spice_handle, tvb, pinfo, tree);
+}
+
+static guint
+spp_get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
+{
+    spp_conv_t *c = (spp_conv_t *)data;
+    spp_ctx_t ctx = { spp_work(pinfo, c)->st, spp_direction(c, pinfo), NULL, NULL, 0 };
+
+    return spp_pdu_len(tvb, offset, &ctx);
+}
+
+static int
+spp_dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    spp_conv_t *c = (spp_conv_t *)data;
+    spp_work_t *w = spp_work(pinfo, c);
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    spp_ctx_t ctx = { w->st, spp_direction(c, pinfo), conv, c->pending, 0 };
+    proto_item *ti;
+    proto_tree *spp_tree;
+    int channel;
+
+    /* A link for another channel (seen here when the heuristic could not tell, or through
+     * Decode As): from now on this connection belongs to the built-in SPICE dissector. */
+    if (ctx.dir == SPP_FROM_CLIENT && spp_phase(&ctx) == SPP_PHASE_LINK && spice_handle &&
+        (channel = spp_peek_link_channel(tvb)) >= 0 && channel != SPP_CHANNEL_POWER)
+        return spp_route_to_spice(conv, c, tvb, pinfo, tree);
+
+    ctx.pdu_index = w->pdu_count++;
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "SPICE Power");
+    if (ctx.pdu_index == 0)
+        col_clear(pinfo->cinfo, COL_INFO);
+
+    ti = proto_tree_add_item(tree, proto_spicepower, tvb, 0, -1, ENC_NA);
+    spp_tree = proto_item_add_subtree(ti, ett_spp);
+    return spp_dissect_one(tvb, pinfo, spp_tree, &ctx);
+}
+
+/* Conversation and Decode As entry. */
+static int
+dissect_spp_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    spp_conv_t *c = spp_conv_get(conv, pinfo, tvb);
+
+    if (c->routed && spice_handle)
+        return call_dissector(spice_handle, tvb, pinfo, tree);
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 4, spp_get_pdu_len, spp_dissect_pdu, c);
+    return tvb_captured_length(tvb);
+}
+
+/* Every SPICE connection starts with the client's link header: "REDQ", major version 2.
+ * The built-in SPICE heuristic accepts the same bytes, so this one must claim every link
+ * (ours runs first: plugin heuristics are registered last and the list is prepended) and
+ * hand the channels that are not ours to the built-in dissector. */
+static gboolean
+dissect_spp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    conversation_t *conv;
+    int channel;
+
+    if (tvb_captured_length(tvb) < 8 || tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) != 0)
+        return FALSE;
+    if (tvb_get_letohl(tvb, 4) != 2)                    /* major version */
+        return FALSE;
+
+    conv = find_or_create_conversation(pinfo);
+    channel = spp_peek_link_channel(tvb);
+    if (channel >= 0 && channel != SPP_CHANNEL_POWER && spice_handle) {
+        conversation_set_dissector(conv, spice_handle);
+        call_dissector(spice_handle, tvb, pinfo, tree);
+        return TRUE;
+    }
+    /* Power channel, or too short to tell yet: spp_dissect_pdu routes after reassembly. */
+    dissect_spp_tcp(tvb, pinfo, tree, data);
+    return TRUE;
+}
+
+/* ---- Stateless fuzz entry -------------------------------------------------------------- */
+
+/* First byte: bit 0 direction (1 = from server), bit 1 full header, bits 2-4 phase
+ * (spp_fuzz_phase_vals), bit 5 client announced every power cap, bit 6 server did.
+ * The rest is a sequence of PDUs of that direction, dissected like a TCP stream would be. */
+#define SPP_FUZZ_DIR          0x01
+#define SPP_FUZZ_FULL_HEADER  0x02
+#define SPP_FUZZ_PHASE        0x1c
+#define SPP_FUZZ_CLIENT_CAPS  0x20
+#define SPP_FUZZ_SERVER_CAPS  0x40
+
+static int
+dissect_spp_fuzz(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    static int * const control_fields[] = {
+        &hf_spp_fuzz_dir, &hf_spp_fuzz_full_header, &hf_spp_fuzz_phase,
+        &hf_spp_fuzz_client_caps, &hf_spp_fuzz_server_caps, NULL
+    };
+    static const guint8 phases[] = {
+        SPP_PHASE_DATA, SPP_PHASE_LINK, SPP_PHASE_AUTH_MECH, SPP_PHASE_TICKET,
+        SPP_PHASE_LINK_RESULT, SPP_PHASE_SASL, SPP_PHASE_OPAQUE, SPP_PHASE_OPAQUE
+    };
+    const guint32 all_power_caps = SPP_CAP(SPP_POWER_CAP_RESET) | SPP_CAP(SPP_POWER_CAP_POWEROFF) |
+        SPP_CAP(SPP_POWER_CAP_POWERON) | SPP_CAP(SPP_POWER_CAP_STATE) | SPP_CAP(SPP_POWER_CAP_RESULT);
+    spp_state_t *st;
+    spp_ctx_t ctx;
+    proto_item *ti;
+    proto_tree *spp_tree;
+    guint8 control;
+    int offset = 1;
+
+    if (tvb_captured_length(tvb) < 1)
+        return 0;
+    control = tvb_get_guint8(tvb, 0);
+
+    st = wmem_new0(pinfo->pool, spp_state_t);
+    st->phase[SPP_FROM_CLIENT] = st->phase[SPP_FROM_SERVER] = phases[(control & SPP_FUZZ_PHASE) >> 2];
+    st->full_header_forced = (control & SPP_FUZZ_FULL_HEADER) != 0;
+    st->mini_header_forced = !st->full_header_forced;
+    st->channel_type = SPP_CHANNEL_POWER;
+    st->link_seen[SPP_FROM_CLIENT] = st->link_seen[SPP_FROM_SERVER] = TRUE;
+    st->channel_caps[SPP_FROM_CLIENT] = (control & SPP_FUZZ_CLIENT_CAPS) ? all_power_caps : 0;
+    st->channel_caps[SPP_FROM_SERVER] = (control & SPP_FUZZ_SERVER_CAPS) ? all_power_caps : 0;
+    ctx.st = st;
+    ctx.dir = (control & SPP_FUZZ_DIR) ? SPP_FROM_SERVER : SPP_FROM_CLIENT;
+    ctx.conv = NULL;
+    ctx.pending = NULL;
+    ctx.pdu_index = 0;
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "SPICE Power");
+    col_clear(pinfo->cinfo, COL_INFO);
+    ti = proto_tree_add_item(tree, proto_spicepower, tvb, 0, -1, ENC_NA);
+    spp_tree = proto_item_add_subtree(ti, ett_spp);
+    proto_tree_add_bitmask(spp_tree, tvb, 0, hf_spp_fuzz_control, ett_spp_fuzz, control_fields, ENC_NA);
+
+    while (tvb_reported_length_remaining(tvb, offset) > 0) {
+        guint remaining = (guint)tvb_reported_length_remaining(tvb, offset);
+        guint len = spp_pdu_len(tvb, offset, &ctx);
+        tvbuff_t *pdu_tvb;
+
+        if (len == 0 || len > remaining)
+            len = remaining;        /* the PDU dissectors flag what is missing */
+        pdu_tvb = tvb_new_subset_length(tvb, offset, len);
+        ti = proto_tree_add_item(spp_tree, proto_spicepower, pdu_tvb, 0, -1, ENC_NA);
+        spp_dissect_one(pdu_tvb, pinfo, proto_item_add_subtree(ti, ett_spp), &ctx);
+        ctx.pdu_index++;
+        offset += len;
+    }
+    return tvb_captured_length(tvb);
+}
+
+void
+spp_conv_register(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_spp_direction,
+          { "Direction", "spicepower.direction", FT_UINT8, BASE_DEC, VALS(spp_direction_vals), 0x0,
+            "Who sent this message", HFILL } },
+        { &hf_spp_opaque,
+          { "Undecoded data", "spicepower.opaque", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "SASL exchange or data after a failed link", HFILL } },
+        { &hf_spp_fuzz_control,
+          { "Fuzz control", "spicepower.fuzz.control", FT_UINT8, BASE_HEX, NULL, 0x0,
+            "Context byte of the spicepower.fuzz entry point", HFILL } },
+        { &hf_spp_fuzz_dir,
+          { "From server", "spicepower.fuzz.from_server", FT_BOOLEAN, 8, NULL, SPP_FUZZ_DIR, NULL, HFILL } },
+        { &hf_spp_fuzz_full_header,
+          { "Full header", "spicepower.fuzz.full_header", FT_BOOLEAN, 8, NULL, SPP_FUZZ_FULL_HEADER, NULL, HFILL } },
+        { &hf_spp_fuzz_phase,
+          { "Phase", "spicepower.fuzz.phase", FT_UINT8, BASE_DEC, VALS(spp_fuzz_phase_vals), SPP_FUZZ_PHASE, NULL, HFILL } },
+        { &hf_spp_fuzz_client_caps,
+          { "Client announced all power caps", "spicepower.fuzz.client_caps", FT_BOOLEAN, 8, NULL, SPP_FUZZ_CLIENT_CAPS, NULL, HFILL } },
+        { &hf_spp_fuzz_server_caps,
+          { "Server announced all power caps", "spicepower.fuzz.server_caps", FT_BOOLEAN, 8, NULL, SPP_FUZZ_SERVER_CAPS, NULL, HFILL } },
+    };
+    static gint *ett[] = { &ett_spp, &ett_spp_fuzz };
+
+    proto_register_field_array(proto_spicepower, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+
+    spp_tcp_handle = register_dissector("spicepower", dissect_spp_tcp, proto_spicepower);
+    spp_fuzz_handle = register_dissector("spicepower.fuzz", dissect_spp_fuzz, proto_spicepower);
+}
+
+void
+spp_conv_handoff(void)
+{
+    dissector_table_t tcp_port = find_dissector_table("tcp.port");
+
+    /* packet-spice.c registers no named dissector; its Decode As entry is reachable. */
+    spice_handle = dissector_table_get_dissector_handle(tcp_port, "Spice");
+    dissector_add_for_decode_as_with_preference("tcp.port", spp_tcp_handle);
+    heur_dissector_add("tcp", dissect_spp_heur, "SPICE Power over TCP", "spicepower_tcp",
+                       proto_spicepower, HEURISTIC_ENABLE);
+}

@@ -1,0 +1,195 @@
+/* spicepower.h
+ * Shared declarations of the SPICE power channel dissector (Wireshark 4.0 plugin).
+ *
+ * The dissector is split by concern:
+ *   plugin.c    plugin symbols, protocol registration and handoff
+ *   conv.c      TCP heuristic, Decode As, routing to the built-in SPICE dissector,
+ *               per-conversation state with per-frame snapshots, tcp_dissect_pdus,
+ *               the stateless fuzz entry point
+ *   link.c      link phase: link header/message/reply, auth mechanism, ticket, link result
+ *   data.c      data phase: mini/full header, base messages, power messages
+ *   analysis.c  expert info and request/response tracking
+ *   stats.c     tap and stats_tree ("-z spicepower,tree")
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef SPICEPOWER_H
+#define SPICEPOWER_H
+
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/conversation.h>
+
+/* Numbers of the wire protocol, in Wireshark's value_string style (see link.c/data.c for the
+ * name tables). They mirror docs/power-channel.md. */
+#define SPP_CHANNEL_POWER           12
+#define SPP_LINK_HEADER_LEN         16
+#define SPP_LINK_MESS_LEN           18
+#define SPP_LINK_REPLY_LEN          178
+#define SPP_PUB_KEY_LEN             162
+#define SPP_TICKET_LEN              128
+#define SPP_MINI_HEADER_LEN         6
+#define SPP_FULL_HEADER_LEN         18
+#define SPP_LINK_MESS_MAX           4096    /* reds.cpp: link message 18..4096 bytes */
+#define SPP_MAX_CAP_WORDS           1024    /* reds.cpp: at most 1024 words per group */
+#define SPP_MAX_MSG_SIZE            65536   /* sanity limit for one data message body */
+
+#define SPP_COMMON_CAP_AUTH_SELECTION 0
+#define SPP_COMMON_CAP_AUTH_SPICE     1
+#define SPP_COMMON_CAP_AUTH_SASL      2
+#define SPP_COMMON_CAP_MINI_HEADER    3
+
+#define SPP_POWER_CAP_RESERVED      0
+#define SPP_POWER_CAP_RESET         1
+#define SPP_POWER_CAP_POWEROFF      2
+#define SPP_POWER_CAP_POWERON       3
+#define SPP_POWER_CAP_STATE         4
+#define SPP_POWER_CAP_RESULT        5
+#define SPP_CAP(bit)                (1u << (bit))
+
+#define SPP_AUTH_SPICE              1
+#define SPP_AUTH_SASL               2
+
+/* base messages */
+#define SPP_MSG_MIGRATE             1
+#define SPP_MSG_MIGRATE_DATA        2
+#define SPP_MSG_SET_ACK             3
+#define SPP_MSG_PING                4
+#define SPP_MSG_WAIT_FOR_CHANNELS   5
+#define SPP_MSG_DISCONNECTING       6
+#define SPP_MSG_NOTIFY              7
+#define SPP_MSG_LIST                8
+#define SPP_MSGC_ACK_SYNC           1
+#define SPP_MSGC_ACK                2
+#define SPP_MSGC_PONG               3
+#define SPP_MSGC_MIGRATE_FLUSH_MARK 4
+#define SPP_MSGC_MIGRATE_DATA       5
+#define SPP_MSGC_DISCONNECTING      6
+/* power messages */
+#define SPP_MSGC_POWER_RESET        101
+#define SPP_MSGC_POWER_POWEROFF     102
+#define SPP_MSGC_POWER_POWERON      103
+#define SPP_MSG_POWER_STATE         101
+#define SPP_MSG_POWER_RESULT        102
+
+#define SPP_NOTIFY_SEVERITY_ERROR   2
+#define SPP_NOTIFY_VISIBILITY_HIGH  2
+
+/* Who sent a PDU. */
+typedef enum {
+    SPP_FROM_CLIENT = 0,
+    SPP_FROM_SERVER = 1
+} spp_dir_t;
+
+/* What the next PDU of one direction is. The client goes LINK -> AUTH -> (AUTH_MECH) ->
+ * TICKET -> DATA, the server LINK -> LINK_RESULT -> DATA. AUTH is resolved into AUTH_MECH or
+ * TICKET once both link messages are known. OPAQUE: nothing more we can follow. */
+typedef enum {
+    SPP_PHASE_DATA = 0,
+    SPP_PHASE_LINK,
+    SPP_PHASE_AUTH_MECH,
+    SPP_PHASE_TICKET,
+    SPP_PHASE_LINK_RESULT,
+    SPP_PHASE_SASL,
+    SPP_PHASE_AUTH,
+    SPP_PHASE_OPAQUE
+} spp_phase_t;
+
+/* Dissection state of one connection. It is small and copied by value: each frame keeps a
+ * snapshot of the state before its first PDU, so re-dissection starts from the right place. */
+typedef struct {
+    guint8   phase[2];          /* spp_phase_t, indexed by spp_dir_t */
+    gboolean link_seen[2];      /* link message / link reply dissected */
+    gboolean full_header_forced;/* fuzz entry: full header regardless of caps */
+    gboolean mini_header_forced;/* fuzz entry: mini header regardless of caps */
+    guint32  common_caps[2];    /* first common caps word of each side */
+    guint32  channel_caps[2];   /* first channel caps word of each side */
+    guint8   channel_type;
+    guint8   channel_id;
+    guint32  auth_mech;
+} spp_state_t;
+
+/* One power request and its answer (RESULT, or NOTIFY without the RESULT cap). */
+typedef struct {
+    guint32  req_frame;
+    guint32  rsp_frame;
+    nstime_t req_time;
+    guint16  req_type;
+} spp_transaction_t;
+
+/* What the dissection of one PDU needs besides the bytes. */
+typedef struct {
+    spp_state_t *st;            /* advanced by the PDU dissectors */
+    spp_dir_t    dir;
+    conversation_t *conv;       /* NULL for the stateless fuzz entry */
+    wmem_list_t *pending;       /* open power requests; NULL: no tracking (fuzz entry) */
+    guint32      pdu_index;     /* index of this PDU within its frame */
+} spp_ctx_t;
+
+/* Per-PDU summary handed to the tap (stats.c). */
+typedef struct {
+    spp_dir_t dir;
+    gboolean  is_data;          /* a data message (type valid) */
+    guint16   type;
+    gboolean  has_state;
+    guint8    state;
+    gboolean  has_result;       /* RESULT, or NOTIFY error standing in for it */
+    guint16   request;
+    guint32   code;
+} spp_tap_info_t;
+
+/* plugin.c */
+extern int proto_spicepower;
+
+/* conv.c */
+void spp_conv_register(void);
+void spp_conv_handoff(void);
+gboolean spp_mini_header(const spp_state_t *st);
+
+/* link.c */
+void spp_link_register(void);
+guint spp_link_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx);
+int  spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx);
+extern const value_string spp_link_error_vals[];
+
+/* data.c */
+void spp_data_register(void);
+guint spp_data_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx);
+int  spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx);
+extern const value_string spp_client_msg_vals[];
+extern const value_string spp_server_msg_vals[];
+extern const value_string spp_power_state_vals[];
+extern const value_string spp_power_result_vals[];
+
+/* analysis.c */
+void spp_analysis_register(void);
+void spp_track_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx, guint16 type);
+guint16 spp_track_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
+                           guint16 request, gboolean from_notify);
+extern expert_field ei_spp_unannounced;
+extern expert_field ei_spp_reserved_cap;
+extern expert_field ei_spp_cap_count;
+extern expert_field ei_spp_size_beyond_data;
+extern expert_field ei_spp_unknown_type;
+extern expert_field ei_spp_state_without_cap;
+extern expert_field ei_spp_result_without_cap;
+extern expert_field ei_spp_trailing;
+extern expert_field ei_spp_short_body;
+extern expert_field ei_spp_link_error;
+extern expert_field ei_spp_request_failed;
+extern expert_field ei_spp_bad_magic;
+extern expert_field ei_spp_version;
+extern expert_field ei_spp_link_size;
+extern expert_field ei_spp_channel_id;
+extern expert_field ei_spp_undecoded;
+extern expert_field ei_spp_no_request;
+extern expert_field ei_spp_not_nul_terminated;
+extern expert_field ei_spp_bad_caps_offset;
+extern expert_field ei_spp_bad_value;
+
+/* stats.c */
+void spp_stats_register(void);
+void spp_tap_queue(packet_info *pinfo, const spp_tap_info_t *info);
+
+#endif /* SPICEPOWER_H */

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Golden tests of the spicepower plugin, in the style of Wireshark's test/suite_dissectors:
+capture bytes -> pcap -> tshark -T json -> compare with a checked-in expectation.
+
+A capture is a recipe, captures/NAME.txt (see captures/README.md for the syntax); its
+expectation is expected/NAME.json. `spptest.py check NAME --update` (re)writes the
+expectation; review the diff before committing it.
+
+tshark ignores WIRESHARK_PLUGIN_DIR when uid or gid is 0, so as root every tshark run
+happens as uid/gid 65534 via setpriv, in a private sandbox that holds a copy of the plugin
+(<sandbox>/plugins/<abi>/epan/spicepower.so), the captures and an empty HOME.
+"""
+import argparse
+import difflib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+NOBODY = 65534
+BASE_TIME = 1767225600.0   # 2026-01-01 00:00:00 UTC
+
+
+class Sandbox:
+    def __init__(self, args):
+        self.args = args
+        self.dir = tempfile.mkdtemp(prefix="spptest-")
+        os.chmod(self.dir, 0o755)
+        self.home = os.path.join(self.dir, "home")
+        os.mkdir(self.home)
+        os.chmod(self.home, 0o777)
+        self.plugin_root = os.path.join(self.dir, "plugins")
+        if args.plugin:
+            epan = os.path.join(self.plugin_root, args.abi, "epan")
+            os.makedirs(epan)
+            shutil.copy(args.plugin, os.path.join(epan, "spicepower.so"))
+            for root, dirs, files in os.walk(self.plugin_root):
+                os.chmod(root, 0o755)
+                for f in files:
+                    os.chmod(os.path.join(root, f), 0o644)
+        self.privileged = os.geteuid() == 0 or os.getegid() == 0 or os.getuid() == 0 or os.getgid() == 0
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def tshark(self, *argv, check=True):
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "TZ": "UTC",
+            "LC_ALL": "C.UTF-8",
+            "WIRESHARK_PLUGIN_DIR": self.plugin_root,
+        }
+        cmd = [self.args.tshark] + list(argv)
+        if self.privileged:
+            cmd = [self.args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", "--"] + cmd
+        p = subprocess.run(cmd, env=env, cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        if check and p.returncode != 0:
+            raise TestFailure("tshark failed (exit %d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
+        # tshark reports dissector bugs and plugin load failures on stderr but exits 0.
+        bad = [l for l in p.stderr.splitlines()
+               if re.search(r"Dissector bug|assertion|Couldn't load plugin|CRITICAL|WARNING \*\*|"
+                            r"found in multiple directories", l)]
+        if check and bad:
+            raise TestFailure("tshark complained:\n" + "\n".join(bad))
+        return p
+
+
+class TestFailure(Exception):
+    pass
+
+
+# ---- recipes ------------------------------------------------------------------------------
+
+TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
+
+
+def parse_tokens(text, where):
+    out = bytearray()
+    for tok in TOKEN.findall(text):
+        if tok.startswith("#"):
+            break
+        try:
+            if tok.startswith('"'):
+                out += bytes(tok[1:-1], "utf-8").decode("unicode_escape").encode("latin-1")
+            elif ":" in tok:
+                kind, value = tok.split(":", 1)
+                width = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}[kind]
+                out += int(value, 0).to_bytes(width, "little")
+            elif "*" in tok:
+                pattern, count = tok.split("*", 1)
+                out += bytes.fromhex(pattern) * int(count, 0)
+            else:
+                out += bytes.fromhex(tok)
+        except (ValueError, KeyError, OverflowError) as e:
+            raise TestFailure("%s: bad token %r (%s)" % (where, tok, e))
+    return bytes(out)
+
+
+def parse_recipe(path):
+    """Returns (options, connections); a connection is (client_port, server_port, segments),
+    a segment (time, 'I' for client to server or 'O' for server to client, bytes)."""
+    options = {"tshark": [], "stats": False, "two_pass": True}
+    conns = []
+    cur = None
+    clock = 0.0
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            where = "%s:%d" % (os.path.basename(path), n)
+            line = line.rstrip("\n")
+            s = line.strip()
+            if s.startswith("#!"):
+                key, _, value = s[2:].partition(":")
+                key, value = key.strip(), value.strip()
+                if key == "tshark":
+                    options["tshark"] += shlex.split(value)
+                elif key == "stats":
+                    options["stats"] = value == "yes"
+                elif key == "two-pass":
+                    options["two_pass"] = value != "no"
+                else:
+                    raise TestFailure("%s: unknown option %r" % (where, key))
+                continue
+            if not s or s.startswith("#"):
+                continue
+            if s.startswith("@conn"):
+                parts = s.split()
+                cur = (int(parts[1]), int(parts[2]), [])
+                conns.append(cur)
+            elif s.startswith("@wait"):
+                clock += float(s.split()[1]) / 1000.0
+            elif s[0] in "<>":
+                if cur is None:
+                    cur = (40000, 5930, [])
+                    conns.append(cur)
+                clock += 0.001
+                cur[2].append([clock, "I" if s[0] == ">" else "O", bytearray(parse_tokens(s[1:], where))])
+            elif s[0] == "+":
+                if cur is None or not cur[2]:
+                    raise TestFailure("%s: '+' continues no segment" % where)
+                cur[2][-1][2] += parse_tokens(s[1:], where)
+            else:
+                raise TestFailure("%s: cannot parse %r" % (where, line))
+    return options, conns
+
+
+def write_text2pcap_input(segments, out):
+    for t, direction, data in segments:
+        secs = BASE_TIME + t
+        whole = int(secs)
+        micros = int(round((secs - whole) * 1e6))
+        import time as _time
+        out.write("%s %s.%06d\n" % (direction, _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(whole)), micros))
+        for off in range(0, len(data), 16):
+            out.write("%06x  %s\n" % (off, " ".join("%02x" % b for b in data[off:off + 16])))
+
+
+def build_capture(args, recipe, out_path, workdir):
+    options, conns = parse_recipe(recipe)
+    parts = []
+    env = dict(os.environ, TZ="UTC")
+    for i, (cport, sport, segments) in enumerate(conns):
+        txt = os.path.join(workdir, "conn%d.txt" % i)
+        pcap = os.path.join(workdir, "conn%d.pcapng" % i)
+        with open(txt, "w") as f:
+            write_text2pcap_input(segments, f)
+        subprocess.run([args.text2pcap, "-q", "-D", "-t", "%Y-%m-%d %H:%M:%S.%f",
+                        "-T", "%d,%d" % (cport, sport), "-4", "10.0.0.1,10.0.0.2", txt, pcap],
+                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        parts.append(pcap)
+    subprocess.run([args.mergecap, "-w", out_path] + parts, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.chmod(out_path, 0o644)
+    return options
+
+
+# ---- summarising tshark output -----------------------------------------------------------
+
+def collect_experts(node, out):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "_ws.expert":
+                for e in (value if isinstance(value, list) else [value]):
+                    ids = [k for k in e if not k.startswith("_ws.expert.")]
+                    out.append("%s: %s" % (ids[0] if ids else "?", e.get("_ws.expert.message", "")))
+            elif key == "_ws.malformed":
+                out.append("_ws.malformed")
+            else:
+                collect_experts(value, out)
+    elif isinstance(node, list):
+        for v in node:
+            collect_experts(v, out)
+
+
+def summarise(sandbox, capture, options):
+    passes = ["-2"] if options["two_pass"] else []
+    base = ["-r", capture, "-n"] + passes + options["tshark"]
+    js = json.loads(sandbox.tshark(*(base + ["-T", "json", "--no-duplicate-keys"])).stdout)
+    info = sandbox.tshark(*(base + ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])).stdout
+    infos = {}
+    for line in info.splitlines():
+        num, _, text = line.partition("\t")
+        infos[int(num)] = text
+    frames = []
+    for pkt in js:
+        layers = pkt["_source"]["layers"]
+        num = int(layers["frame"]["frame.number"])
+        tcp = layers.get("tcp", {})
+        experts = []
+        collect_experts(layers.get("spicepower", {}), experts)
+        collect_experts({k: v for k, v in layers.items() if k == "_ws.malformed"}, experts)
+        entry = {
+            "frame": num,
+            "stream": tcp.get("tcp.stream"),
+            "protocols": layers["frame"]["frame.protocols"],
+            "info": infos.get(num, ""),
+            "experts": experts,
+        }
+        if "spicepower" in layers:
+            entry["spicepower"] = layers["spicepower"]
+        frames.append(entry)
+    result = {"frames": frames}
+    if options["stats"]:
+        stats = sandbox.tshark(*(["-r", capture, "-n", "-q", "-z", "spicepower,tree"] + options["tshark"])).stdout
+        result["stats"] = stats.splitlines()
+    return result
+
+
+def compare(expected_path, actual, update):
+    text = json.dumps(actual, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if update:
+        with open(expected_path, "w", encoding="utf-8") as f:
+            f.write(text)
+        print("wrote", expected_path)
+        return
+    if not os.path.exists(expected_path):
+        raise TestFailure("no expectation %s (run with --update and review it)" % expected_path)
+    with open(expected_path, encoding="utf-8") as f:
+        expected = json.load(f)
+    if expected != actual:
+        want = json.dumps(expected, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
+        diff = difflib.unified_diff(want, text.splitlines(), "expected", "actual", lineterm="", n=4)
+        raise TestFailure("output differs from %s:\n%s" % (expected_path, "\n".join(diff)))
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+def cmd_check(args, sandbox):
+    for name in args.names:
+        recipe = os.path.join(args.captures, name + ".txt")
+        capture = sandbox.path(name + ".pcapng")
+        options = build_capture(args, recipe, capture, sandbox.dir)
+        compare(os.path.join(args.expected, name + ".json"), summarise(sandbox, capture, options), args.update)
+        print("ok", name)
+
+
+def cmd_plugin(args, sandbox):
+    """The plugin loads from the sandbox, the protocol and every documented field exist."""
+    plugins = sandbox.tshark("-G", "plugins").stdout
+    where = os.path.join(sandbox.plugin_root, args.abi, "epan", "spicepower.so")
+    if not any(l.startswith("spicepower.so") and l.rstrip().endswith(where) for l in plugins.splitlines()):
+        raise TestFailure("spicepower.so not loaded from %s; tshark -G plugins says:\n%s" % (where, plugins))
+    protocols = sandbox.tshark("-G", "protocols").stdout
+    if not any(l.split("\t")[2:3] == ["spicepower"] for l in protocols.splitlines()):
+        raise TestFailure("protocol spicepower not registered")
+    fields = {l.split("\t")[2] for l in sandbox.tshark("-G", "fields").stdout.splitlines()
+              if l.count("\t") >= 2}
+    with open(args.required) as f:
+        required = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    missing = [r for r in required if r not in fields]
+    if missing:
+        raise TestFailure("fields missing: " + ", ".join(missing))
+    dissectors = sandbox.tshark("-G", "dissectors").stdout
+    if "spicepower.fuzz" not in {l.split("\t")[0] for l in dissectors.splitlines()}:
+        raise TestFailure("no dissector named spicepower.fuzz")
+    print("ok plugin: loaded from sandbox, %d required fields present" % len(required))
+
+
+def cmd_selftest(args, sandbox):
+    """The runner must fail when it should: a wrong expectation, and a tshark without the plugin."""
+    name = args.names[0]
+    recipe = os.path.join(args.captures, name + ".txt")
+    capture = sandbox.path(name + ".pcapng")
+    options = build_capture(args, recipe, capture, sandbox.dir)
+    with open(os.path.join(args.expected, name + ".json"), encoding="utf-8") as f:
+        good = json.load(f)
+    actual = summarise(sandbox, capture, options)
+    compare(os.path.join(args.expected, name + ".json"), actual, False)
+    # 1. one changed Info column must be caught
+    bad = json.loads(json.dumps(good))
+    bad["frames"][-1]["info"] += " (tampered)"
+    tampered = sandbox.path("tampered.json")
+    with open(tampered, "w") as f:
+        json.dump(bad, f)
+    try:
+        compare(tampered, actual, False)
+    except TestFailure:
+        pass
+    else:
+        raise TestFailure("a tampered expectation was not detected")
+    # 2. without the plugin the same capture must not match
+    shutil.rmtree(os.path.join(sandbox.plugin_root, args.abi))
+    try:
+        compare(os.path.join(args.expected, name + ".json"), summarise(sandbox, capture, options), False)
+    except TestFailure:
+        pass
+    else:
+        raise TestFailure("output without the plugin matched the expectation")
+    print("ok selftest: tampering and a missing plugin are both detected")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--plugin", help="spicepower.so to test")
+    ap.add_argument("--abi", default="4.0", help="Wireshark plugin ABI dir name")
+    ap.add_argument("--tshark", default="tshark")
+    ap.add_argument("--text2pcap", default="text2pcap")
+    ap.add_argument("--mergecap", default="mergecap")
+    ap.add_argument("--setpriv", default="setpriv")
+    ap.add_argument("--captures", default=os.path.join(os.path.dirname(__file__), "captures"))
+    ap.add_argument("--expected", default=os.path.join(os.path.dirname(__file__), "expected"))
+    ap.add_argument("--required", default=os.path.join(os.path.dirname(__file__), "required-fields.txt"))
+    ap.add_argument("--update", action="store_true", help="write the expectations instead of comparing")
+    ap.add_argument("--pcap-only", metavar="OUT", help="check: only build the capture of the first name")
+    ap.add_argument("command", choices=["check", "plugin", "selftest"])
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+
+    sandbox = Sandbox(args)
+    try:
+        if args.pcap_only:
+            build_capture(args, os.path.join(args.captures, args.names[0] + ".txt"),
+                          os.path.abspath(args.pcap_only), sandbox.dir)
+            return 0
+        {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest}[args.command](args, sandbox)
+    except TestFailure as e:
+        print("FAIL:", e, file=sys.stderr)
+        return 1
+    finally:
+        sandbox.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
