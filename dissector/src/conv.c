@@ -172,12 +172,12 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
     c->live.phase[SPP_FROM_SERVER] = SPP_PHASE_LINK;
     c->pending = wmem_list_new(wmem_file_scope());
 
-    /* Who is the server? The sender of a link reply, the receiver of a link message;
-     * lacking either (a capture that starts late), the lower port. */
-    if (spp_peek_link_channel(tvb) >= 0)
-        from_server = FALSE;
-    else if (tvb_captured_length(tvb) >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) == 0)
-        from_server = TRUE;
+    /* Who is the server? The client speaks first, so the sender of the first "REDQ" is the
+     * client unless the bytes are recognisably a link reply (caps offset 178); without any
+     * link in sight (a capture that starts late) the lower port is taken as the server. */
+    if (tvb_captured_length(tvb) >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) == 0)
+        from_server = tvb_captured_length(tvb) >= SPP_LINK_HEADER_LEN + SPP_LINK_REPLY_LEN &&
+                      tvb_get_letohl(tvb, SPP_LINK_HEADER_LEN + SPP_LINK_REPLY_LEN - 4) == SPP_LINK_REPLY_LEN;
     else
         from_server = pinfo->srcport < pinfo->destport;
     if (from_server) {

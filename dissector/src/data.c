@@ -363,6 +363,7 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
     const char *name;
     tvbuff_t *body;
     int used;
+    gboolean truncated;
     spp_tap_info_t tap = { 0 };
 
     ht = proto_tree_add_subtree(tree, tvb, 0, hdr, ett_data_header, NULL, mini ? "Mini header" : "Header");
@@ -384,7 +385,8 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "Unknown (%u)", type);
 
     present = (guint32)tvb_captured_length_remaining(tvb, hdr);
-    if (size > present) {
+    truncated = size > present;
+    if (truncated) {
         expert_add_info_format(pinfo, size_item, &ei_spp_size_beyond_data,
                                "Size %u beyond the %u bytes present", size, present);
         if (size > SPP_MAX_MSG_SIZE)    /* no message boundary can be trusted after this */
@@ -412,7 +414,7 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
                           : spp_base_server(body, pinfo, tree, ctx, type, &tap);
     }
 
-    if ((guint32)used < size) {
+    if (!truncated && (guint32)used < size) {
         ti = proto_tree_add_item(tree, hf_msg_trailing, body, used, size - used, ENC_NA);
         expert_add_info_format(pinfo, ti, &ei_spp_trailing, "%u trailing bytes after %s",
                                size - used, name ? name : "message");

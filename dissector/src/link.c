@@ -200,6 +200,8 @@ spp_link_caps(tvbuff_t *mess, packet_info *pinfo, proto_tree *tree, int offset, 
                                "Cap counts %u + %u do not fit: at most %u words each, %u bytes of message",
                                nc, nch, SPP_MAX_CAP_WORDS, len);
     }
+    if (nc == 0 && nch == 0)    /* refusals carry no caps and a zero offset */
+        return;
     if (caps_offset < fixed_len || caps_offset > len) {
         expert_add_info_format(pinfo, off_item, &ei_spp_bad_caps_offset,
                                "Caps offset %u outside %u..%u", caps_offset, fixed_len, len);

@@ -108,7 +108,7 @@ def parse_tokens(text, where):
 def parse_recipe(path):
     """Returns (options, connections); a connection is (client_port, server_port, segments),
     a segment (time, 'I' for client to server or 'O' for server to client, bytes)."""
-    options = {"tshark": [], "stats": False, "two_pass": True}
+    options = {"tshark": [], "stats": False, "two_pass": True, "export_pdu": None}
     conns = []
     cur = None
     clock = 0.0
@@ -124,6 +124,8 @@ def parse_recipe(path):
                     options["tshark"] += shlex.split(value)
                 elif key == "stats":
                     options["stats"] = value == "yes"
+                elif key == "export-pdu":
+                    options["export_pdu"] = value
                 elif key == "two-pass":
                     options["two_pass"] = value != "no"
                 else:
@@ -152,13 +154,15 @@ def parse_recipe(path):
     return options, conns
 
 
-def write_text2pcap_input(segments, out):
+def write_text2pcap_input(segments, out, with_direction=True):
     for t, direction, data in segments:
+        if not with_direction:
+            direction = ""
         secs = BASE_TIME + t
         whole = int(secs)
         micros = int(round((secs - whole) * 1e6))
         import time as _time
-        out.write("%s %s.%06d\n" % (direction, _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(whole)), micros))
+        out.write("%s%s.%06d\n" % (direction + " " if direction else "", _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(whole)), micros))
         for off in range(0, len(data), 16):
             out.write("%06x  %s\n" % (off, " ".join("%02x" % b for b in data[off:off + 16])))
 
@@ -171,9 +175,12 @@ def build_capture(args, recipe, out_path, workdir):
         txt = os.path.join(workdir, "conn%d.txt" % i)
         pcap = os.path.join(workdir, "conn%d.pcapng" % i)
         with open(txt, "w") as f:
-            write_text2pcap_input(segments, f)
-        subprocess.run([args.text2pcap, "-q", "-D", "-t", "%Y-%m-%d %H:%M:%S.%f",
-                        "-T", "%d,%d" % (cport, sport), "-4", "10.0.0.1,10.0.0.2", txt, pcap],
+            write_text2pcap_input(segments, f, not options["export_pdu"])
+        if options["export_pdu"]:   # one exported PDU per segment, for a named dissector
+            framing = ["-P", options["export_pdu"]]
+        else:
+            framing = ["-D", "-T", "%d,%d" % (cport, sport), "-4", "10.0.0.1,10.0.0.2"]
+        subprocess.run([args.text2pcap, "-q", "-t", "%Y-%m-%d %H:%M:%S.%f"] + framing + [txt, pcap],
                        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         parts.append(pcap)
     subprocess.run([args.mergecap, "-w", out_path] + parts, env=env, check=True,
@@ -278,10 +285,26 @@ def cmd_plugin(args, sandbox):
     missing = [r for r in required if r not in fields]
     if missing:
         raise TestFailure("fields missing: " + ", ".join(missing))
-    dissectors = sandbox.tshark("-G", "dissectors").stdout
-    if "spicepower.fuzz" not in {l.split("\t")[0] for l in dissectors.splitlines()}:
-        raise TestFailure("no dissector named spicepower.fuzz")
+    heuristics = sandbox.tshark("-G", "heuristic-decodes").stdout.splitlines()
+    if ["tcp", "spicepower", "T"] not in [l.split("\t") for l in heuristics]:
+        raise TestFailure("heuristic spicepower not registered and enabled on tcp:\n" + "\n".join(heuristics))
     print("ok plugin: loaded from sandbox, %d required fields present" % len(required))
+
+
+def cmd_consistency(args, sandbox):
+    """Info column and expert messages must be the same on the first pass (tshark without -2)
+    and on re-dissection (-2): the per-frame state snapshots make re-dissection start right."""
+    for name in args.names:
+        recipe = os.path.join(args.captures, name + ".txt")
+        capture = sandbox.path(name + ".pcapng")
+        options = build_capture(args, recipe, capture, sandbox.dir)
+        fields = ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info", "-e", "_ws.expert.message"]
+        one = sandbox.tshark(*(["-r", capture, "-n"] + options["tshark"] + fields)).stdout
+        two = sandbox.tshark(*(["-r", capture, "-n", "-2"] + options["tshark"] + fields)).stdout
+        if one != two:
+            diff = difflib.unified_diff(one.splitlines(), two.splitlines(), "one pass", "two passes", lineterm="")
+            raise TestFailure("%s: passes disagree:\n%s" % (name, "\n".join(diff)))
+        print("ok", name)
 
 
 def cmd_selftest(args, sandbox):
@@ -330,7 +353,7 @@ def main():
     ap.add_argument("--required", default=os.path.join(os.path.dirname(__file__), "required-fields.txt"))
     ap.add_argument("--update", action="store_true", help="write the expectations instead of comparing")
     ap.add_argument("--pcap-only", metavar="OUT", help="check: only build the capture of the first name")
-    ap.add_argument("command", choices=["check", "plugin", "selftest"])
+    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency"])
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
 
@@ -340,7 +363,8 @@ def main():
             build_capture(args, os.path.join(args.captures, args.names[0] + ".txt"),
                           os.path.abspath(args.pcap_only), sandbox.dir)
             return 0
-        {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest}[args.command](args, sandbox)
+        {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
+         "consistency": cmd_consistency}[args.command](args, sandbox)
     except TestFailure as e:
         print("FAIL:", e, file=sys.stderr)
         return 1
