@@ -4,6 +4,7 @@
 #include "launcher-disks.h"
 #include "launcher-registry.h"
 #include "launcher-serial.h"
+#include "launcher-sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -484,6 +485,11 @@ static gboolean copy_file(const char *from, const char *to, GError **error)
 SppLauncher *spp_launcher_start(const SppLaunchConfig *config, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() + config->start_timeout_ms * 1000;
+    static gsize swept;
+    if (g_once_init_enter(&swept)) {
+        spp_launcher_sweep_stale();
+        g_once_init_leave(&swept, 1);
+    }
     g_autofree char *ovmf_code = NULL;
     g_autofree char *ovmf_vars = NULL;
     if (config->firmware == SPP_FIRMWARE_OVMF && !spp_launcher_find_ovmf(&ovmf_code, &ovmf_vars, error))
@@ -506,6 +512,7 @@ SppLauncher *spp_launcher_start(const SppLaunchConfig *config, GError **error)
         g_free(launcher);
         return NULL;
     }
+    spp_sweep_mark_owner(launcher->tmpdir);
     launcher->qmp_path = g_build_filename(launcher->tmpdir, "qmp.sock", NULL);
     if (config->second_monitor)
         launcher->monitor_path = g_build_filename(launcher->tmpdir, "qmp-monitor.sock", NULL);
@@ -536,6 +543,7 @@ SppLauncher *spp_launcher_start(const SppLaunchConfig *config, GError **error)
     launcher->argv = build_argv(config, launcher, ovmf_code, ovmf_vars);
     if (!spawn_qemu(launcher, error))
         goto fail;
+    spp_sweep_mark_qemu(launcher->tmpdir, launcher->pid);
 
     if (serial_listen_fd >= 0) {
         int serial_fd = accept_serial(launcher, serial_listen_fd, deadline, error);

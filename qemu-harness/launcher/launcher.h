@@ -10,7 +10,8 @@
  * a process-wide registry that an atexit handler and SIGINT/SIGTERM/SIGHUP
  * handlers clean (the handlers chain to a previous handler, or re-raise the
  * signal with the default action). Only SIGKILL of the caller can leave the
- * directory behind (QEMU still dies through PDEATHSIG).
+ * directory behind (QEMU still dies through PDEATHSIG); the next process that
+ * starts a launch removes it (spp_launcher_sweep_stale()).
  *
  * Command line (see spp_launcher_get_argv()):
  *   qemu -machine pc,accel=tcg[,pflash0=..,pflash1=..] -nodefaults -display none -m <MiB>
@@ -179,6 +180,12 @@ gboolean spp_launcher_find_ovmf(char **code_path, char **vars_path, GError **err
 /* Kill every live QEMU of this process and remove their temp dirs now.
  * Async-signal-safe; what the atexit and signal handlers call. */
 void spp_launcher_cleanup_all(void);
+
+/* Remove temp dirs (and kill QEMUs) left by launching processes that died by
+ * SIGKILL: a dir counts as stale when its owner pid is gone and nothing
+ * accepts on its QMP socket. spp_launcher_start() runs this once per process.
+ * Returns the number of dirs removed. */
+guint spp_launcher_sweep_stale(void);
 
 /* Number of launches currently registered (started and not yet freed). */
 guint spp_launcher_count_live(void);
