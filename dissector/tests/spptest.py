@@ -43,6 +43,13 @@ class Sandbox:
                 for f in files:
                     os.chmod(os.path.join(root, f), 0o644)
         self.privileged = os.geteuid() == 0 or os.getegid() == 0 or os.getuid() == 0 or os.getgid() == 0
+        if self.privileged and args.plugin:
+            so = os.path.join(self.plugin_root, args.abi, "epan", "spicepower.so")
+            p = subprocess.run([args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                                "--", "test", "-r", so])
+            if p.returncode != 0:
+                raise TestFailure("uid %d cannot read %s: point TMPDIR at a directory every user can "
+                                  "traverse" % (NOBODY, so))
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -50,14 +57,15 @@ class Sandbox:
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def tshark(self, *argv, check=True):
+    def tshark(self, *argv, check=True, plugin_dir=True):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home,
             "TZ": "UTC",
             "LC_ALL": "C.UTF-8",
-            "WIRESHARK_PLUGIN_DIR": self.plugin_root,
         }
+        if plugin_dir:
+            env["WIRESHARK_PLUGIN_DIR"] = self.plugin_root
         cmd = [self.args.tshark] + list(argv)
         if self.privileged:
             cmd = [self.args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", "--"] + cmd
@@ -307,6 +315,26 @@ def cmd_consistency(args, sandbox):
         print("ok", name)
 
 
+def cmd_install(args, sandbox):
+    """`cmake --install --component dissector` (into a DESTDIR) must put spicepower.so in the
+    global plugin dir that this tshark searches, not somewhere under CMAKE_INSTALL_PREFIX."""
+    folders = sandbox.tshark("-G", "folders", plugin_dir=False).stdout
+    global_dir = [l.split("\t", 1)[1].strip() for l in folders.splitlines() if l.startswith("Global Plugins:")]
+    if not global_dir:
+        raise TestFailure("tshark -G folders names no global plugin dir:\n" + folders)
+    dest = sandbox.path("destdir")
+    p = subprocess.run([args.cmake, "--install", args.build_dir, "--component", "dissector"],
+                       env=dict(os.environ, DESTDIR=dest), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    if p.returncode != 0:
+        raise TestFailure("cmake --install failed:\n" + p.stdout)
+    want = os.path.join(dest + global_dir[0], "epan", "spicepower.so")
+    if not os.path.isfile(want):
+        found = [os.path.join(r, f) for r, _, fs in os.walk(dest) for f in fs]
+        raise TestFailure("installed %s, expected %s" % (", ".join(found) or "nothing", want))
+    print("ok install: %s" % want[len(dest):])
+
+
 def cmd_selftest(args, sandbox):
     """The runner must fail when it should: a wrong expectation, and a tshark without the plugin."""
     name = args.names[0]
@@ -353,23 +381,27 @@ def main():
     ap.add_argument("--required", default=os.path.join(os.path.dirname(__file__), "required-fields.txt"))
     ap.add_argument("--update", action="store_true", help="write the expectations instead of comparing")
     ap.add_argument("--pcap-only", metavar="OUT", help="check: only build the capture of the first name")
-    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency"])
+    ap.add_argument("--cmake", default="cmake")
+    ap.add_argument("--build-dir", help="install: the build tree to install from")
+    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install"])
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
 
-    sandbox = Sandbox(args)
+    sandbox = None
     try:
+        sandbox = Sandbox(args)
         if args.pcap_only:
             build_capture(args, os.path.join(args.captures, args.names[0] + ".txt"),
                           os.path.abspath(args.pcap_only), sandbox.dir)
             return 0
         {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
-         "consistency": cmd_consistency}[args.command](args, sandbox)
+         "consistency": cmd_consistency, "install": cmd_install}[args.command](args, sandbox)
     except TestFailure as e:
         print("FAIL:", e, file=sys.stderr)
         return 1
     finally:
-        sandbox.close()
+        if sandbox:
+            sandbox.close()
     return 0
 
 
