@@ -48,6 +48,7 @@ class Sandbox:
             p = subprocess.run([args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
                                 "--", "test", "-r", so])
             if p.returncode != 0:
+                self.close()
                 raise TestFailure("uid %d cannot read %s: point TMPDIR at a directory every user can "
                                   "traverse" % (NOBODY, so))
 
