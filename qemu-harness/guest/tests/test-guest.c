@@ -224,6 +224,51 @@ static void test_serial_commands(void)
     g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
+static const char *run_state(SppLauncher *launcher)
+{
+    static char status[64];
+    g_autoptr(JsonNode) result = qmp(launcher, "query-status", NULL);
+    g_strlcpy(status, json_object_get_string_member(json_node_get_object(result), "status"), sizeof status);
+    return status;
+}
+
+/* A line that must not come: waiting for it times out. */
+static void expect_no_line(SppLauncher *launcher, const char *prefix, gint64 timeout_ms)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *line = spp_launcher_serial_wait_line(launcher, prefix, timeout_ms, &error);
+    g_assert_null(line);
+    g_assert_error(error, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT);
+}
+
+static void test_hang_command(void)
+{
+    g_autoptr(SppLauncher) launcher = start_guest("qcow2", FALSE);
+    g_autoptr(GError) error = NULL;
+    g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_BOOT), ==, 1);
+    g_assert_true(spp_launcher_serial_write(launcher, "h", 1, &error));
+    g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_CMD), ==, 'h');
+    /* The CPU sits in cli; hlt: QEMU still says running, but ticks stop. */
+    expect_no_line(launcher, "TICK ", 300);
+    g_assert_cmpstr(run_state(launcher), ==, "running");
+}
+
+static void test_reset_while_stopped_holds_off(void)
+{
+    /* How the bridge holds a VM "off": stop + system_reset leaves it in
+     * prelaunch, and only cont boots it (fresh: BOOT 2). */
+    g_autoptr(SppLauncher) launcher = start_guest("qcow2", FALSE);
+    g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_BOOT), ==, 1);
+    g_autoptr(JsonNode) stopped = qmp(launcher, "stop", NULL);
+    g_autoptr(JsonNode) reset = qmp(launcher, "system_reset", NULL);
+    g_assert_cmpstr(run_state(launcher), ==, "prelaunch");
+    expect_no_line(launcher, "BOOT ", 300);
+    g_autoptr(JsonNode) continued = qmp(launcher, "cont", NULL);
+    g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_BOOT), ==, 2);
+    g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_TICK), ==, 1);
+    g_assert_cmpstr(run_state(launcher), ==, "running");
+}
+
 static gboolean job_status_is(const SppQmpEvent *event, gpointer wanted)
 {
     JsonObject *data = json_node_get_object(event->data);
@@ -310,5 +355,7 @@ int main(int argc, char **argv)
     g_test_add_func("/guest/raw_disk_state_at_rest", test_raw_disk_state_at_rest);
     g_test_add_func("/guest/serial_commands", test_serial_commands);
     g_test_add_func("/guest/snapshot_load_rewinds", test_snapshot_load_rewinds_ram_and_disk);
+    g_test_add_func("/guest/hang_command", test_hang_command);
+    g_test_add_func("/guest/reset_while_stopped_holds_off", test_reset_while_stopped_holds_off);
     return g_test_run();
 }

@@ -159,6 +159,27 @@ static void test_paused_start(void)
     g_assert_true(has_action);
 }
 
+static void test_action_reboot_shutdown(void)
+{
+    /* -action reboot=shutdown turns even a host reset into a shutdown + exit. */
+    g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
+    spp_launch_config_add_action(config, "reboot=shutdown");
+    g_autoptr(SppLauncher) launcher = start_or_fail(config);
+    SppQmpClient *qmp = spp_launcher_get_qmp(launcher);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) result = spp_qmp_client_execute(qmp, "system_reset", NULL, QMP_TIMEOUT_MS, &error);
+    g_assert_no_error(error);
+    g_autoptr(SppQmpEvent) shutdown = spp_qmp_client_wait_event(qmp, "SHUTDOWN", NULL, NULL, QMP_TIMEOUT_MS, &error);
+    g_assert_no_error(error);
+    JsonObject *data = json_node_get_object(shutdown->data);
+    g_assert_false(json_object_get_boolean_member(data, "guest"));
+    g_assert_cmpstr(json_object_get_string_member(data, "reason"), ==, "host-qmp-system-reset");
+    int status = 0;
+    g_assert_true(spp_launcher_wait_exit(launcher, QMP_TIMEOUT_MS, &status, &error));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
 static void test_start_failure_reports_stderr(void)
 {
     g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
@@ -433,6 +454,7 @@ int main(int argc, char **argv)
     g_test_add_func("/launcher/qmp_lifecycle", test_qmp_lifecycle);
     g_test_add_func("/launcher/second_monitor", test_second_monitor_sees_events);
     g_test_add_func("/launcher/paused_start", test_paused_start);
+    g_test_add_func("/launcher/action_reboot_shutdown", test_action_reboot_shutdown);
     g_test_add_func("/launcher/start_failure", test_start_failure_reports_stderr);
     g_test_add_func("/launcher/qemu_from_environment", test_qemu_from_environment);
     g_test_add_func("/launcher/bad_disk_specs", test_bad_disk_specs);
