@@ -378,8 +378,25 @@ static void scenario_poweron_only(void)
     SppConn *main_ch = main_connect(&s, &session);
     SppLinkInfo info;
     int st;
-    SppConn *c = power_connect(&s, session, client_state_result, PASSWORD, &info, &st);
-    check(st == SPP_OK, "power channel linked (%s)", st == SPP_OK ? "ok" : spp_conn_error(c));
+    /* this client does not announce MINI_HEADER: full 18-byte headers both ways */
+    static const uint32_t common_no_mini[1] = {SPP_CAP_MASK(SPP_COMMON_CAP_AUTH_SELECTION) |
+                                               SPP_CAP_MASK(SPP_COMMON_CAP_AUTH_SPICE)};
+    SppConn *c = spp_conn_new();
+    st = spp_conn_connect(c, "127.0.0.1", s.port, TIMEOUT_MS);
+    if (st == SPP_OK) {
+        SppLinkParams params;
+        spp_link_params_init(&params, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID);
+        params.connection_id = session;
+        params.common_caps = common_no_mini;
+        params.num_common_caps = 1;
+        params.channel_caps = client_state_result;
+        params.num_channel_caps = 1;
+        params.password = PASSWORD;
+        st = spp_link(c, &params, &info);
+    }
+    check(st == SPP_OK, "power channel linked with the full header (%s)",
+          st == SPP_OK ? "ok" : spp_conn_error(c));
+    check(!spp_conn_mini_header(c), "full header in use");
     uint32_t want = SPP_CAP_MASK(SPP_POWER_CAP_POWERON) | SPP_CAP_MASK(SPP_POWER_CAP_STATE) |
                     SPP_CAP_MASK(SPP_POWER_CAP_RESULT);
     check(info.num_channel_caps == 1 && info.channel_caps[0] == want,
@@ -392,6 +409,19 @@ static void scenario_poweron_only(void)
     expect_result(c, SPP_MSGC_POWER_POWERON, SPP_POWER_RESULT_OK, "POWERON while UNKNOWN");
     check(g_atomic_int_get(&poweron_calls) == 1 && g_atomic_int_get(&reset_calls) == 0,
           "POWERON ran its callback once, RESET none");
+
+    static const uint8_t trailing[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    st = spp_send(c, SPP_MSGC_POWER_POWERON, trailing, sizeof(trailing));
+    check(st == SPP_OK, "send POWERON with 8 trailing bytes");
+    expect_result(c, SPP_MSGC_POWER_POWERON, SPP_POWER_RESULT_OK, "POWERON with trailing bytes");
+    check(g_atomic_int_get(&poweron_calls) == 2, "trailing bytes ignored, callback ran");
+
+    st = spp_send(c, 150, NULL, 0);
+    SppMessage m;
+    int rst = spp_recv(c, &m, TIMEOUT_MS);
+    check(st == SPP_OK && rst == SPP_ERR_CLOSED, "unknown message type 150 closes the channel (%s)",
+          rst == SPP_OK ? "got a message" : spp_conn_error(c));
+    spp_message_clear(&m);
     spp_conn_free(c);
     spp_conn_free(main_ch);
     server_stop(&s);
