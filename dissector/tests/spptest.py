@@ -58,7 +58,7 @@ class Sandbox:
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def tshark(self, *argv, check=True, plugin_dir=True):
+    def tshark(self, *argv, check=True, plugin_dir=True, extra_env=None):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home,
@@ -67,6 +67,7 @@ class Sandbox:
         }
         if plugin_dir:
             env["WIRESHARK_PLUGIN_DIR"] = self.plugin_root
+        env.update(extra_env or {})
         cmd = [self.args.tshark] + list(argv)
         if self.privileged:
             cmd = [self.args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", "--"] + cmd
@@ -336,6 +337,50 @@ def cmd_install(args, sandbox):
     print("ok install: %s" % want[len(dest):])
 
 
+def cmd_random(args, sandbox):
+    """Seeded random inputs, mostly mutations of valid messages, through spicepower.fuzz and
+    through TCP: tshark must finish without reporting a dissector bug."""
+    import random
+    rng = random.Random(int(args.names[0]) if args.names else 1)
+    seeds = [
+        bytes.fromhex("5245445102000000020000001a000000000000000c00010000000100000012000000") + b"\x0b\0\0\0>\0\0\0",
+        b"\x65\x00\x00\x00\x00\x00", b"\x66\x00\x06\x00\x00\x00\x65\x00\x00\x00\x00\x00",
+        b"\x07\x00\x1e\x00\x00\x00" + bytes(16) + b"\x02\0\0\0\x02\0\0\0\x03\0\0\0\x02\0\0\0hi\0",
+        b"\x05\x00\x0b\x00\x00\x00\x01\x0c\x00" + bytes(8),
+    ]
+    lines = ["#! export-pdu: spicepower.fuzz", "#! two-pass: no"]
+    for _ in range(3000):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(0, 4)):
+            op = rng.randint(0, 2)
+            if op == 0 and data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            elif op == 1:
+                data = data[:rng.randint(0, len(data))]
+            else:
+                data += bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        lines.append("> %02x %s" % (rng.randrange(128), data.hex()))
+    recipe = sandbox.path("random.txt")
+    with open(recipe, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    capture = sandbox.path("random.pcapng")
+    build_capture(args, recipe, capture, sandbox.dir)
+    strict = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}   # canaries around every allocation
+    sandbox.tshark("-r", capture, "-V", extra_env=strict)
+    # the same bytes as one TCP stream from each side
+    lines = ["@conn 40000 5930", "> " + seeds[0].hex()]
+    for _ in range(2000):
+        data = bytearray(rng.choice(seeds[1:]))
+        if rng.random() < 0.3 and data:
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        lines.append("%s %s" % (rng.choice("<>"), data.hex()))
+    with open(recipe, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    build_capture(args, recipe, capture, sandbox.dir)
+    sandbox.tshark("-r", capture, "-V", "-2", extra_env=strict)
+    print("ok random: 5000 mutated inputs, no dissector bug reported")
+
+
 def cmd_selftest(args, sandbox):
     """The runner must fail when it should: a wrong expectation, and a tshark without the plugin."""
     name = args.names[0]
@@ -384,7 +429,7 @@ def main():
     ap.add_argument("--pcap-only", metavar="OUT", help="check: only build the capture of the first name")
     ap.add_argument("--cmake", default="cmake")
     ap.add_argument("--build-dir", help="install: the build tree to install from")
-    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install"])
+    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install", "random"])
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
 
@@ -396,7 +441,8 @@ def main():
                           os.path.abspath(args.pcap_only), sandbox.dir)
             return 0
         {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
-         "consistency": cmd_consistency, "install": cmd_install}[args.command](args, sandbox)
+         "consistency": cmd_consistency, "install": cmd_install,
+         "random": cmd_random}[args.command](args, sandbox)
     except TestFailure as e:
         print("FAIL:", e, file=sys.stderr)
         return 1
