@@ -24,6 +24,9 @@ typedef struct {
 } Slot;
 
 static Slot slots[REGISTRY_SLOTS];
+/* The process whose QEMUs these are. A forked child inherits the table (and
+ * the atexit handler) but must not kill its parent's QEMUs when it exits. */
+static volatile pid_t registry_owner;
 static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP};
 static struct sigaction previous_actions[NSIG];
 static volatile sig_atomic_t handler_installed[NSIG];
@@ -71,6 +74,8 @@ void spp_registry_remove_flat_dir(const char *dir)
 void spp_launcher_cleanup_all(void)
 {
     int saved_errno = errno;
+    if (registry_owner != getpid())
+        return;
     for (int i = 0; i < REGISTRY_SLOTS; i++) {
         Slot *slot = &slots[i];
         if (!slot->in_use)
@@ -119,6 +124,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 
 static void install_handlers(void)
 {
+    registry_owner = getpid();
     atexit(spp_launcher_cleanup_all);
     for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++) {
         int sig = handled_signals[i];

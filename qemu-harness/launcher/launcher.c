@@ -100,9 +100,20 @@ void spp_launch_config_set_firmware(SppLaunchConfig *config, SppFirmware firmwar
 
 gboolean spp_launch_config_add_disk(SppLaunchConfig *config, const char *spec, GError **error)
 {
+    if (config->disks->len >= 4) {
+        g_set_error(error, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_SPEC,
+                    "at most 4 disks fit on the PIIX IDE controller (disk '%s')", spec);
+        return FALSE;
+    }
     SppDisk *disk = spp_disk_parse(spec, error);
     if (disk == NULL)
         return FALSE;
+    if (g_str_has_prefix(disk->name, "pflash-")) {
+        g_set_error(error, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_SPEC, "disk name %s is reserved for firmware",
+                    disk->name);
+        spp_disk_free(disk);
+        return FALSE;
+    }
     for (guint i = 0; i < config->disks->len; i++) {
         const SppDisk *other = config->disks->pdata[i];
         if (strcmp(other->name, disk->name) == 0) {
@@ -257,8 +268,10 @@ static GPtrArray *build_argv(const SppLaunchConfig *config, SppLauncher *launche
         const SppDisk *disk = launcher->disks->pdata[i];
         add_blockdev_pair(argv, disk->name, disk->format, disk->path, FALSE);
         add_arg(argv, "-device");
-        g_ptr_array_add(argv, g_strdup_printf("ide-hd,drive=%s,id=%s-dev%s", disk->name, disk->name,
-                                              disk->boot ? ",bootindex=0" : ""));
+        /* PIIX has two IDE buses of two units each; QEMU's automatic placement gives up at the
+         * third disk ("IDE unit 1 is in use"), so place each disk explicitly. */
+        g_ptr_array_add(argv, g_strdup_printf("ide-hd,drive=%s,id=%s-dev,bus=ide.%u,unit=%u%s", disk->name,
+                                              disk->name, i / 2, i % 2, disk->boot ? ",bootindex=0" : ""));
     }
 
     for (guint i = 0; i < config->actions->len; i++) {

@@ -13,6 +13,11 @@
  * directory behind (QEMU still dies through PDEATHSIG); the next process that
  * starts a launch removes it (spp_launcher_sweep_stale()).
  *
+ * Two caveats. PR_SET_PDEATHSIG fires when the *thread* that started QEMU
+ * exits, so start launches from a thread that outlives them (e.g. the main
+ * thread). If you install your own SIGINT/SIGTERM handler after the first
+ * launch, it replaces ours: call spp_launcher_cleanup_all() from it.
+ *
  * Command line (see spp_launcher_get_argv()):
  *   qemu -machine pc,accel=tcg[,pflash0=..,pflash1=..] -nodefaults -display none -m <MiB>
  *        -chardev socket,id=qmp0,path=<tmp>/qmp.sock,server=on,wait=off -mon chardev=qmp0,mode=control
@@ -72,6 +77,7 @@ void spp_launch_config_set_firmware(SppLaunchConfig *config, SppFirmware firmwar
 
 /* Add a disk from a spec "key=value,..." with keys:
  *   name=<id>          required; letters, digits, '-', '_'; node names are <name>-file and <name>
+ *                      ("pflash-*" is reserved for the OVMF nodes)
  *   format=qcow2|raw   default qcow2
  *   size=<n>[K|M|G]    default 16M (bytes if no suffix); grown to fit source
  *   source=<path>      initial contents (e.g. the guest boot sector), copied/converted

@@ -74,7 +74,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SppQmpEvent, spp_qmp_event_free)
 typedef gboolean (*SppQmpEventMatch)(const SppQmpEvent *event, gpointer user_data);
 
 /* Event callback: called for each event as it is read, before queueing.
- * Return TRUE to consume it (it is then not queued), FALSE to queue it. */
+ * Return TRUE to consume it (it is then not queued), FALSE to queue it. It
+ * runs inside whichever client call is reading, so it must not call the
+ * client's reading functions (execute, wait, pump) itself. */
 typedef gboolean (*SppQmpEventFunc)(const SppQmpEvent *event, gpointer user_data);
 
 /* Called once by the GSource of spp_qmp_client_create_source() when the
@@ -102,7 +104,9 @@ void spp_qmp_client_get_version(SppQmpClient *client, int *major, int *minor, in
 
 /* Run a command and wait for its reply. arguments may be NULL (borrowed; must
  * be a JSON object). Returns the "return" member (new reference; free with
- * json_node_unref) or NULL with error set. Events read meanwhile are queued. */
+ * json_node_unref) or NULL with error set. Events read meanwhile are queued.
+ * For "quit", QEMU 7.2 sends SHUTDOWN, then the return, then closes; a
+ * caller that does not care about the order may also accept DISCONNECTED. */
 JsonNode *spp_qmp_client_execute(SppQmpClient *client, const char *command, JsonNode *arguments,
                                  gint64 timeout_ms, GError **error);
 

@@ -221,6 +221,7 @@ static void test_bad_disk_specs(void)
         "name=d,boot=maybe",
         "name=d,colour=blue",            /* unknown key */
         "name=d,oops",                   /* not key=value */
+        "name=pflash-code",              /* reserved for OVMF */
     };
     g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -327,6 +328,22 @@ static void test_teardown_after_qemu_crash(void)
     spp_launcher_free(launcher);
     g_assert_true(wait_process_gone(pid, 100));
     g_assert_false(g_file_test(tmpdir, G_FILE_TEST_EXISTS));
+}
+
+static void test_forked_child_exit_spares_parent_qemu(void)
+{
+    /* A plain fork() copies the registry and its atexit handler; the child's
+     * exit() must not kill the parent's QEMU. */
+    g_autoptr(SppLauncher) launcher = start_default();
+    pid_t child = fork();
+    g_assert_cmpint(child, >=, 0);
+    if (child == 0)
+        exit(0);
+    int status;
+    g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+    g_assert_true(spp_launcher_is_running(launcher));
+    g_assert_true(g_file_test(spp_launcher_get_tmpdir(launcher), G_FILE_TEST_IS_DIR));
+    g_assert_cmpstr(status_of(spp_launcher_get_qmp(launcher)), ==, "running");
 }
 
 /* ---- a child process that uses the launcher and then gets a signal ------- */
@@ -462,6 +479,7 @@ int main(int argc, char **argv)
     g_test_add_func("/launcher/ovmf", test_ovmf_firmware);
     g_test_add_func("/launcher/teardown/clean", test_teardown_leaves_nothing);
     g_test_add_func("/launcher/teardown/qemu_crashed", test_teardown_after_qemu_crash);
+    g_test_add_func("/launcher/teardown/forked_child_exit", test_forked_child_exit_spares_parent_qemu);
     g_test_add_func("/launcher/teardown/child_sigint", test_child_sigint_cleans_up);
     g_test_add_func("/launcher/teardown/child_sigterm", test_child_sigterm_cleans_up);
     g_test_add_func("/launcher/teardown/child_exit", test_child_exit_cleans_up);
