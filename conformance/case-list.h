@@ -1,0 +1,74 @@
+/* The registry: every conformance case, in run order, grouped by suite and spec section.
+ * One line per case: X(suite identifier, suite name, case name, spec, section, flags, summary).
+ * A case's function is vc_case_<suite identifier>__<case name>, defined in cases/<suite>-*.c. */
+#ifndef VMCONFORM_CASE_LIST_H
+#define VMCONFORM_CASE_LIST_H
+
+#include "case.h"
+
+#define VC_CASE_FN(suite, name) void vc_case_##suite##__##name(VcContext *ctx)
+
+#define VC_CASES(X) \
+    VC_CASES_QMP_POWER(X) \
+    VC_CASES_SNAPSHOT(X)
+
+#define PC "power-channel.md"
+#define SJ "snapshot-jobs.md"
+
+#define VC_CASES_QMP_POWER(X) \
+    X(qmp_power, "qmp-power", system_reset_reboots_guest, PC, "12.1", VC_SMOKE, "system_reset emits RESET before its return and the guest boots again") \
+    X(qmp_power, "qmp-power", system_reset_event_is_host_reset, PC, "12.1", 0, "the first RESET after system_reset is {guest: false, reason: host-qmp-system-reset}") \
+    X(qmp_power, "qmp-power", stop_then_reset_holds_vm_off, PC, "12.2", VC_SMOKE, "stop + system_reset leaves prelaunch and no guest output for 1 s") \
+    X(qmp_power, "qmp-power", cont_from_held_off_boots_fresh, PC, "12.3", 0, "cont from the held-off state boots the guest afresh") \
+    X(qmp_power, "qmp-power", guest_poweroff_under_no_shutdown_needs_reset_before_cont, PC, "12.3", 0, "in run state shutdown cont is refused; system_reset + cont boots") \
+    X(qmp_power, "qmp-power", run_states_used_for_power_state, PC, "12.4", 0, "-S gives prelaunch, cont gives running, stop gives paused") \
+    X(qmp_power, "qmp-power", no_reboot_turns_reset_into_shutdown, PC, "12.6", 0, "with -no-reboot system_reset becomes SHUTDOWN and QEMU exits") \
+    X(qmp_power, "qmp-power", quit_exits_under_no_shutdown, PC, "12.6", 0, "quit emits SHUTDOWN host-qmp-quit and exits under -no-shutdown")
+
+#define VC_CASES_SNAPSHOT(X) \
+    X(snapshot, "snapshot", raw_varstore_left_out_of_devices, SJ, "2.6", 0, "save and load succeed with a writable raw node left out of devices") \
+    X(snapshot, "snapshot", ovmf_varstore_left_out_of_devices, SJ, "2.6", 0, "under OVMF, listing the varstore fails and leaving it out works") \
+    X(snapshot, "snapshot", long_tag_is_kept_whole, SJ, "2.3", 0, "a 300-byte tag is refused or names the snapshot whole") \
+    X(snapshot, "snapshot", save_with_malformed_job_id_is_refused, SJ, "3.2", VC_SMOKE, "job-id '1x' is refused synchronously and creates no job") \
+    X(snapshot, "snapshot", job_id_in_use_until_dismissed, SJ, "3.3", 0, "a concluded job's id is refused until job-dismiss frees it") \
+    X(snapshot, "snapshot", save_without_vmstate_is_refused, SJ, "3.4", 0, "a missing vmstate is a synchronous error") \
+    X(snapshot, "snapshot", save_without_devices_is_refused, SJ, "3.4", 0, "a missing devices is a synchronous error") \
+    X(snapshot, "snapshot", delete_with_vmstate_is_refused, SJ, "3.5", 0, "vmstate given to snapshot-delete is a synchronous error") \
+    X(snapshot, "snapshot", devices_as_string_is_refused, SJ, "3.6", 0, "devices given as a string is a synchronous error") \
+    X(snapshot, "snapshot", unknown_node_is_a_job_error_not_a_sync_error, SJ, "3.7", 0, "an unknown node makes the command return {} and the job fail") \
+    X(snapshot, "snapshot", job_types_match_commands, SJ, "4.1", 0, "query-jobs types are snapshot-save, snapshot-load, snapshot-delete") \
+    X(snapshot, "snapshot", save_while_running_emits_stop_and_resume, SJ, "4.3", VC_SMOKE, "save while running: created running STOP RESUME waiting pending concluded") \
+    X(snapshot, "snapshot", load_while_running_emits_stop_and_resume, SJ, "4.3", 0, "load while running: created running STOP RESUME waiting pending concluded") \
+    X(snapshot, "snapshot", save_while_paused_emits_no_stop, SJ, "4.4", 0, "save while paused: no STOP and no RESUME") \
+    X(snapshot, "snapshot", delete_emits_no_stop, SJ, "4.4", 0, "delete: created running waiting pending concluded") \
+    X(snapshot, "snapshot", failed_save_aborts_without_stop, SJ, "4.5", 0, "a save failing its checks: created running aborting concluded") \
+    X(snapshot, "snapshot", failed_load_while_running_stops_vm, SJ, "4.6", 0, "a failing load while running: created running STOP aborting concluded") \
+    X(snapshot, "snapshot", concluded_job_reports_outcome_and_progress, SJ, "4.9", 0, "error member only on failure; progress 1/1 either way") \
+    X(snapshot, "snapshot", query_jobs_lists_newest_first, SJ, "4.10", 0, "query-jobs lists every undismissed job, newest first") \
+    X(snapshot, "snapshot", dismiss_emits_null_and_removes_job, SJ, "4.11", 0, "job-dismiss emits null before its return and removes the job") \
+    X(snapshot, "snapshot", concluded_job_refuses_finalize_and_cancel, SJ, "4.12", 0, "finalize, cancel, pause and complete are refused in concluded") \
+    X(snapshot, "snapshot", load_emits_no_reset, SJ, "4.14", 0, "snapshot-load emits no RESET or SHUTDOWN") \
+    X(snapshot, "snapshot", empty_devices_fails_every_command, SJ, "5.3", 0, "devices [] fails save, load and delete jobs") \
+    X(snapshot, "snapshot", unknown_node_fails_every_command, SJ, "5.4", 0, "an unknown node fails save, load and delete jobs") \
+    X(snapshot, "snapshot", raw_node_listed_fails_job, SJ, "5.5", 0, "a raw node in devices fails the save") \
+    X(snapshot, "snapshot", protocol_node_listed_fails_job, SJ, "5.5", 0, "a protocol (file) node in devices fails the save") \
+    X(snapshot, "snapshot", save_of_existing_tag_fails, SJ, "5.6", 0, "saving an existing tag fails and leaves one snapshot") \
+    X(snapshot, "snapshot", save_of_tag_existing_on_some_devices_fails, SJ, "5.6", 0, "saving a tag that exists on one listed device fails") \
+    X(snapshot, "snapshot", vmstate_not_listed_fails_job, SJ, "5.7", 0, "a vmstate node outside devices fails the save") \
+    X(snapshot, "snapshot", load_of_missing_tag_fails, SJ, "5.8", 0, "loading a missing tag fails") \
+    X(snapshot, "snapshot", load_of_disk_only_snapshot_fails, SJ, "5.9", 0, "loading VM state from a disk-only snapshot fails") \
+    X(snapshot, "snapshot", delete_of_missing_tag_succeeds, SJ, "5.12", 0, "deleting a missing tag succeeds") \
+    X(snapshot, "snapshot", save_creates_tag_on_every_listed_device_only, SJ, "6.1", 0, "the tag appears on every listed device and no other") \
+    X(snapshot, "snapshot", vmstate_is_only_on_vmstate_node, SJ, "6.2", 0, "vm-state-size > 0 only on the vmstate node") \
+    X(snapshot, "snapshot", save_keeps_run_state, SJ, "6.3", 0, "running stays running, paused stays paused across a save") \
+    X(snapshot, "snapshot", load_rewinds_ram_and_disk, SJ, "6.4", VC_SMOKE, "after a load the guest's tick counter and disk sector are back at save time") \
+    X(snapshot, "snapshot", load_keeps_run_state_before_load, SJ, "6.5", 0, "a load into a running VM leaves it running, whatever the state at save") \
+    X(snapshot, "snapshot", delete_removes_tag_from_every_listed_device, SJ, "6.6", 0, "the tag is gone from listed devices and kept on unlisted ones") \
+    X(snapshot, "snapshot", failed_save_leaves_no_snapshot, SJ, "6.7", 0, "a failed save leaves no snapshot on any device") \
+    X(snapshot, "snapshot", failed_load_leaves_running_vm_stopped, SJ, "6.9", 0, "a failed load leaves restore-vm; cont resumes an intact guest")
+
+#define VC_DECLARE(suite_id, suite, name, doc, section, flags, summary) VC_CASE_FN(suite_id, name);
+VC_CASES(VC_DECLARE)
+#undef VC_DECLARE
+
+#endif /* VMCONFORM_CASE_LIST_H */

@@ -1,0 +1,43 @@
+/* Runs one case in a child process with a deadline and collects its verdict. */
+#ifndef VMCONFORM_CASE_RUNNER_H
+#define VMCONFORM_CASE_RUNNER_H
+
+#include "case.h"
+
+typedef enum {
+    VC_STATUS_PASS,
+    VC_STATUS_FAIL,    /* the target contradicts the spec */
+    VC_STATUS_SKIP,    /* cannot run here */
+    VC_STATUS_BROKEN,  /* the environment failed (QEMU would not start...) */
+    VC_STATUS_TIMEOUT, /* the case's deadline passed; its processes were killed */
+    VC_STATUS_CRASH,   /* the case process died without a verdict */
+} VcStatus;
+
+typedef struct {
+    const VcCase *c;
+    VcStatus status;
+    char *required;  /* what the spec requires (failures) */
+    char *message;   /* what happened, or why skipped */
+    GPtrArray *diag; /* alternating key, value */
+    double seconds;
+    char *known_deviation; /* set by the caller from the expectations file */
+} VcResult;
+
+/* run_dir: an existing private directory; the case gets a fresh TMPDIR under it, removed afterwards. */
+VcResult *vc_run_case(const VcCase *c, const VcOptions *opts, const char *run_dir);
+void vc_result_free(VcResult *r);
+
+/* "pass", "fail", ... */
+const char *vc_status_name(VcStatus s);
+
+/* TRUE when the result counts against the run (a failure not marked as a known deviation). */
+gboolean vc_result_is_failure(const VcResult *r);
+
+/* Kills every process left over from a case: vmconform is a child subreaper, so whatever a case
+ * started (QEMU, the bridge) becomes its child when the case process ends. Returns how many. */
+int vc_reap_leftovers(void);
+
+/* Called once from main, before any case: makes vmconform a child subreaper. */
+void vc_runner_init(void);
+
+#endif /* VMCONFORM_CASE_RUNNER_H */

@@ -1,0 +1,111 @@
+/* snapshot-jobs.md §5: job-level errors. */
+#include "case-list.h"
+#include "jobs.h"
+
+static const VcVmSpec running_vm = {.wait_boot = TRUE};
+static const char *const second_qcow2[] = {"name=disk1,format=qcow2,size=16M", NULL};
+static const char *const raw_vars[] = {"name=vars,format=raw,size=1M", NULL};
+
+VC_CASE_FN(snapshot, empty_devices_fails_every_command)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    static const char *const required = "snapshot-jobs.md §5.3: an empty device list fails save, load and delete";
+    static const char *const text = "At least one device is required for snapshot";
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[]");
+    vc_job_require_error(vm, save, text, required);
+    g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[]");
+    vc_job_require_error(vm, load, text, required);
+    g_autoptr(VcJob) del = vc_snapshot_delete(vm, "del", "t", "[]");
+    vc_job_require_error(vm, del, text, required);
+}
+
+VC_CASE_FN(snapshot, unknown_node_fails_every_command)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    static const char *const required = "snapshot-jobs.md §5.4: a listed node that does not exist fails the job";
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\", \"ghost\"]");
+    vc_job_require_error(vm, save, "No block device node 'ghost'", required);
+    g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"ghost\"]");
+    vc_job_require_error(vm, load, "No block device node 'ghost'", required);
+    g_autoptr(VcJob) del = vc_snapshot_delete(vm, "del", "t", "[\"ghost\"]");
+    vc_job_require_error(vm, del, "No block device node 'ghost'", required);
+}
+
+VC_CASE_FN(snapshot, raw_node_listed_fails_job)
+{
+    const VcVmSpec spec = {.wait_boot = TRUE, .extra_disks = raw_vars};
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\", \"vars\"]");
+    vc_job_require_error(vm, save, "Device 'vars' is writable but does not support snapshots",
+                         "snapshot-jobs.md §5.5: a raw node cannot take a snapshot");
+}
+
+VC_CASE_FN(snapshot, protocol_node_listed_fails_job)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\", \"disk0-file\"]");
+    vc_job_require_error(vm, save, "Device 'disk0-file' is writable but does not support snapshots",
+                         "snapshot-jobs.md §5.5: a protocol (file) node cannot take a snapshot");
+}
+
+VC_CASE_FN(snapshot, save_of_existing_tag_fails)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    g_autoptr(VcJob) first = vc_snapshot_save(vm, "first", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, first, "the first save", "snapshot-jobs.md §5.6: a valid save succeeds");
+    g_autoptr(VcJob) second = vc_snapshot_save(vm, "second", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_error(vm, second, "Snapshot 't' already exists in one or more devices",
+                         "snapshot-jobs.md §5.6: saving a tag that exists fails");
+    g_autoptr(GPtrArray) names = vc_node_snapshots(vm, "disk0", NULL);
+    VC_REQUIRE(ctx, names && names->len == 1, "snapshot-jobs.md §5.6: the existing snapshot is neither replaced nor duplicated",
+               "disk0 holds %u snapshot(s)", names ? names->len : 0);
+}
+
+VC_CASE_FN(snapshot, save_of_tag_existing_on_some_devices_fails)
+{
+    const VcVmSpec spec = {.wait_boot = TRUE, .extra_disks = second_qcow2};
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
+    g_autoptr(VcJob) first = vc_snapshot_save(vm, "first", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, first, "the first save", "snapshot-jobs.md §5.6: a valid save succeeds");
+    g_autoptr(VcJob) second = vc_snapshot_save(vm, "second", "t", "disk0", "[\"disk0\", \"disk1\"]");
+    vc_job_require_error(vm, second, "Snapshot 't' already exists in one or more devices",
+                         "snapshot-jobs.md §5.6 (QAPI): \"If @tag already exists, an error will be reported\"");
+}
+
+VC_CASE_FN(snapshot, vmstate_not_listed_fails_job)
+{
+    const VcVmSpec spec = {.wait_boot = TRUE, .extra_disks = second_qcow2};
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk1", "[\"disk0\"]");
+    vc_job_require_error(vm, save, "vmstate block device 'disk1' does not exist",
+                         "snapshot-jobs.md §5.7: the vmstate node must be among the devices");
+    VC_REQUIRE(ctx, !vc_node_has_snapshot(vm, "disk0", "t"), "snapshot-jobs.md §5.2: a failed check changes no node",
+               "disk0 holds 't' after the failed save");
+}
+
+VC_CASE_FN(snapshot, load_of_missing_tag_fails)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "missing", "disk0", "[\"disk0\"]");
+    vc_job_require_error(vm, load, "Snapshot 'missing' does not exist in one or more devices",
+                         "snapshot-jobs.md §5.8: loading a tag absent from a listed device fails");
+}
+
+VC_CASE_FN(snapshot, load_of_disk_only_snapshot_fails)
+{
+    const VcVmSpec spec = {.wait_boot = TRUE, .extra_disks = second_qcow2};
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\", \"disk1\"]");
+    vc_job_require_success(vm, save, "save to two devices", "snapshot-jobs.md §6.1: a valid save succeeds");
+    g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk1", "[\"disk0\", \"disk1\"]");
+    vc_job_require_error(vm, load, "This is a disk-only snapshot. Revert to it  offline using qemu-img",
+                         "snapshot-jobs.md §5.9: loading VM state from a node without it fails");
+}
+
+VC_CASE_FN(snapshot, delete_of_missing_tag_succeeds)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    g_autoptr(VcJob) del = vc_snapshot_delete(vm, "del", "missing", "[\"disk0\"]");
+    vc_job_require_success(vm, del, "deleting a tag that does not exist",
+                           "snapshot-jobs.md §5.12: delete of a missing tag succeeds");
+}

@@ -1,0 +1,20 @@
+/* The run's reports: TAP 14 on stdout as cases finish, JUnit and JSON files at the end, and a
+ * summary table per spec section. */
+#ifndef VMCONFORM_REPORT_H
+#define VMCONFORM_REPORT_H
+
+#include <stdio.h>
+
+#include "case-runner.h"
+
+/* TAP: the header and plan, then one test point per result. */
+void vc_tap_begin(FILE *out, unsigned planned);
+void vc_tap_result(FILE *out, unsigned number, const VcResult *r);
+
+/* The summary: pass, fail, skip and known deviations per suite and section, as TAP comments. */
+void vc_print_summary(FILE *out, GPtrArray *results);
+
+gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target, GError **error);
+gboolean vc_write_json(const char *path, GPtrArray *results, const char *target, GError **error);
+
+#endif /* VMCONFORM_REPORT_H */

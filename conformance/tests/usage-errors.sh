@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Bad command lines: one line on stderr naming the problem, exit status 2.
+set -uo pipefail
+fail=0
+expect_usage_error() {
+    local pattern=$1; shift
+    local err status
+    err=$("$VMCONFORM" "$@" 2>&1 >/dev/null); status=$?
+    if [ "$status" -ne 2 ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || ! grep -q -- "$pattern" <<<"$err"; then
+        echo "FAIL: vmconform $* -> status $status, stderr: $err"; fail=1
+    else
+        echo "ok: vmconform $* -> $err"
+    fi
+}
+expect_usage_error "Unknown option" --bogus
+expect_usage_error "unknown suite 'nope'" --suite nope
+expect_usage_error "no case matches" --case 'no-such-case*'
+expect_usage_error "timeout" --timeout -1
+expect_usage_error "QEMU binary '/nonexistent/qemu' not found" --qemu /nonexistent/qemu
+expect_usage_error "password-file needs --spice" --password-file /dev/null
+expect_usage_error "unexpected argument" extra
+exit $fail

@@ -1,0 +1,190 @@
+/* vmconform: boots QEMU and checks reset, power-off and snapshot-job outcomes against docs/.
+ * Exit status: 0 all passed (known deviations allowed), 1 something failed, 2 usage or environment. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case-list.h"
+#include "case-runner.h"
+#include "expectations.h"
+#include "guest.h"
+#include "report.h"
+
+#define VC_ENTRY(suite_id, suite, name, doc, section, flags, summary)                                  \
+    {suite, #name, doc, section, summary, flags, vc_case_##suite_id##__##name},
+static const VcCase registry[] = {VC_CASES(VC_ENTRY)};
+#undef VC_ENTRY
+
+static const char *const suites[] = {"power", "snapshot", "qmp-power"};
+
+static G_NORETURN void usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static G_NORETURN void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("vmconform: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static gboolean known_suite(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(suites); i++)
+        if (strcmp(suites[i], name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean selected(const VcCase *c, char **case_globs, char **suite_names, gboolean smoke)
+{
+    if (smoke && !(c->flags & VC_SMOKE))
+        return FALSE;
+    if (suite_names && !g_strv_contains((const char *const *)suite_names, c->suite))
+        return FALSE;
+    if (!case_globs)
+        return TRUE;
+    g_autofree char *id = g_strdup_printf("%s.%s", c->suite, c->name);
+    for (char **g = case_globs; *g; g++)
+        if (fnmatch(*g, id, 0) == 0 || fnmatch(*g, c->name, 0) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* "QEMU emulator version 7.2.22 (...)" -> "qemu-7.2"; NULL when QEMU does not run. */
+static char *qemu_implementation(const char *qemu)
+{
+    g_autofree char *out = NULL;
+    const char *argv[] = {qemu, "--version", NULL};
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, NULL, NULL))
+        return NULL;
+    int major, minor;
+    const char *v = out ? strstr(out, "version ") : NULL;
+    if (!v || sscanf(v, "version %d.%d", &major, &minor) != 2)
+        return NULL;
+    return g_strdup_printf("qemu-%d.%d", major, minor);
+}
+
+int main(int argc, char **argv)
+{
+    gboolean list = FALSE, smoke = FALSE;
+    char **case_globs = NULL, **suite_names = NULL;
+    char *qemu = NULL, *bridge = NULL, *guest = NULL, *spice = NULL, *password_file = NULL;
+    char *junit = NULL, *json = NULL, *expect = NULL;
+    double timeout = 60;
+    GOptionEntry entries[] = {
+        {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the selected cases and exit", NULL},
+        {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &case_globs, "Run cases matching GLOB (suite.name or name)", "GLOB"},
+        {"suite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &suite_names, "Run one suite: power, snapshot, qmp-power", "NAME"},
+        {"smoke", 0, 0, G_OPTION_ARG_NONE, &smoke, "Run only the short smoke subset", NULL},
+        {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "Deadline per case in seconds (default 60)", "S"},
+        {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu, "QEMU binary (default qemu-system-x86_64)", "PATH"},
+        {"bridge", 0, 0, G_OPTION_ARG_FILENAME, &bridge, "spice-power-bridge binary", "PATH"},
+        {"guest", 0, 0, G_OPTION_ARG_FILENAME, &guest, "Boot-sector guest image", "PATH"},
+        {"spice", 0, 0, G_OPTION_ARG_STRING, &spice, "Test this SPICE endpoint instead of the bridge", "HOST:PORT"},
+        {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Ticket for --spice", "FILE"},
+        {"expect", 0, 0, G_OPTION_ARG_FILENAME, &expect, "Known deviations file (default: by QEMU version)", "FILE"},
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report", "FILE"},
+        {"json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write a JSON report", "FILE"},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) octx = g_option_context_new("- check QEMU and SPICE power channels against docs/");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(octx, &argc, &argv, &err))
+        usage_error("%s", err->message);
+    if (argc > 1)
+        usage_error("unexpected argument '%s'", argv[1]);
+    if (!(timeout > 0 && timeout <= 3600))
+        usage_error("--timeout must be between 0 and 3600 seconds, got %g", timeout);
+    for (char **s = suite_names; s && *s; s++)
+        if (!known_suite(*s))
+            usage_error("unknown suite '%s' (known: power, snapshot, qmp-power)", *s);
+    if (password_file && !spice)
+        usage_error("--password-file needs --spice");
+    if (spice && !strchr(spice, ':'))
+        usage_error("--spice wants HOST:PORT, got '%s'", spice);
+
+    GPtrArray *chosen = g_ptr_array_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(registry); i++)
+        if (selected(&registry[i], case_globs, suite_names, smoke))
+            g_ptr_array_add(chosen, (gpointer)&registry[i]);
+    if (chosen->len == 0)
+        usage_error("no case matches the selection (try --list)");
+
+    if (list) {
+        for (guint i = 0; i < chosen->len; i++) {
+            const VcCase *c = g_ptr_array_index(chosen, i);
+            printf("%s.%s\t%s §%s\t%s\n", c->suite, c->name, c->doc, c->section, c->summary);
+        }
+        return 0;
+    }
+
+    VcOptions opts = {
+        .qemu = qemu ? qemu : "qemu-system-x86_64",
+        .bridge = bridge ? bridge : VMCONFORM_DEFAULT_BRIDGE,
+        .guest_image = guest ? guest : spp_guest_image_path(),
+        .spice_target = spice,
+        .password_file = password_file,
+        .timeout_s = timeout,
+    };
+    g_autofree char *qemu_path = g_find_program_in_path(opts.qemu);
+    if (!qemu_path)
+        usage_error("QEMU binary '%s' not found (install the Debian package qemu-system-x86 or pass --qemu)", opts.qemu);
+    opts.qemu = qemu_path;
+    if (!g_file_test(opts.guest_image, G_FILE_TEST_IS_REGULAR))
+        usage_error("guest image '%s' not found (build the project or pass --guest)", opts.guest_image);
+    if (password_file && !g_file_test(password_file, G_FILE_TEST_IS_REGULAR))
+        usage_error("password file '%s' not found", password_file);
+    g_autofree char *implementation = qemu_implementation(opts.qemu);
+    if (!implementation)
+        usage_error("'%s --version' did not report a QEMU version", opts.qemu);
+
+    g_autoptr(GHashTable) deviations = NULL;
+    g_autofree char *default_expect = g_strdup_printf("%s/%s.txt", VMCONFORM_EXPECT_DIR, implementation);
+    const char *expect_path = expect ? expect : default_expect;
+    if (expect || g_file_test(expect_path, G_FILE_TEST_EXISTS)) {
+        deviations = vc_expectations_load(expect_path, &err);
+        if (!deviations)
+            usage_error("%s", err->message);
+    }
+
+    const char *tmp_root = g_getenv("TMPDIR");
+    g_autofree char *run_dir = g_build_filename(tmp_root && *tmp_root ? tmp_root : "/tmp", "vmconform-XXXXXX", NULL);
+    if (!g_mkdtemp(run_dir))
+        usage_error("cannot create a run directory: %s", g_strerror(errno));
+
+    vc_runner_init();
+    fprintf(stderr, "vmconform: %u case(s) against %s (%s)%s%s\n", chosen->len, opts.qemu, implementation,
+            deviations ? ", known deviations from " : "", deviations ? expect_path : "");
+    vc_tap_begin(stdout, chosen->len);
+    GPtrArray *results = g_ptr_array_new_with_free_func((GDestroyNotify)vc_result_free);
+    gboolean failed = FALSE;
+    for (guint i = 0; i < chosen->len; i++) {
+        const VcCase *c = g_ptr_array_index(chosen, i);
+        VcResult *r = vc_run_case(c, &opts, run_dir);
+        g_autofree char *id = g_strdup_printf("%s.%s", c->suite, c->name);
+        const char *reason = deviations ? g_hash_table_lookup(deviations, id) : NULL;
+        if (reason)
+            r->known_deviation = g_strdup(reason);
+        failed |= vc_result_is_failure(r);
+        vc_tap_result(stdout, i + 1, r);
+        g_ptr_array_add(results, r);
+    }
+    g_rmdir(run_dir);
+    vc_print_summary(stdout, results);
+
+    g_autofree char *target = g_strdup_printf("%s (%s)", implementation, spice ? spice : "spice-power-bridge");
+    if (junit && !vc_write_junit(junit, results, target, &err))
+        usage_error("cannot write %s: %s", junit, err->message);
+    if (json && !vc_write_json(json, results, target, &err))
+        usage_error("cannot write %s: %s", json, err->message);
+    g_ptr_array_unref(results);
+    g_ptr_array_free(chosen, TRUE);
+    return failed ? 1 : 0;
+}
