@@ -9,6 +9,18 @@
 
 #define TIMEOUT_MS 5000
 
+/* For results and events whose arrival is the whole point. */
+static void drop_result(JsonNode *result)
+{
+    if (result != NULL)
+        json_node_unref(result);
+}
+
+static void drop_event(SppQmpEvent *event)
+{
+    spp_qmp_event_free(event);
+}
+
 static SppLauncher *start_guest(const char *format, gboolean paused)
 {
     g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
@@ -147,7 +159,7 @@ static void test_qmp_reset_reboots(void)
         ;
 
     gint64 reset_at = g_get_monotonic_time();
-    g_autoptr(JsonNode) result = qmp(launcher, "system_reset", NULL);
+    drop_result(qmp(launcher, "system_reset", NULL));
     g_autoptr(GError) error = NULL;
     g_autoptr(SppQmpEvent) reset = spp_qmp_client_wait_event(client, "RESET", is_host_reset, NULL, 0, &error);
     g_assert_no_error(error); /* queued before the return */
@@ -259,11 +271,11 @@ static void test_reset_while_stopped_holds_off(void)
      * prelaunch, and only cont boots it (fresh: BOOT 2). */
     g_autoptr(SppLauncher) launcher = start_guest("qcow2", FALSE);
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_BOOT), ==, 1);
-    g_autoptr(JsonNode) stopped = qmp(launcher, "stop", NULL);
-    g_autoptr(JsonNode) reset = qmp(launcher, "system_reset", NULL);
+    drop_result(qmp(launcher, "stop", NULL));
+    drop_result(qmp(launcher, "system_reset", NULL));
     g_assert_cmpstr(run_state(launcher), ==, "prelaunch");
     expect_no_line(launcher, "BOOT ", 300);
-    g_autoptr(JsonNode) continued = qmp(launcher, "cont", NULL);
+    drop_result(qmp(launcher, "cont", NULL));
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_BOOT), ==, 2);
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_TICK), ==, 1);
     g_assert_cmpstr(run_state(launcher), ==, "running");
@@ -280,16 +292,16 @@ static void run_snapshot_job(SppLauncher *launcher, const char *command, const c
 {
     g_autofree char *arguments = g_strdup_printf(
         "{\"job-id\": \"%s\", \"tag\": \"t1\", \"vmstate\": \"disk0\", \"devices\": [\"disk0\"]}", job_id);
-    g_autoptr(JsonNode) started = qmp(launcher, command, arguments);
+    drop_result(qmp(launcher, command, arguments));
     g_autoptr(GError) error = NULL;
-    g_autoptr(SppQmpEvent) concluded = spp_qmp_client_wait_event(
-        spp_launcher_get_qmp(launcher), "JOB_STATUS_CHANGE", job_status_is, "concluded", TIMEOUT_MS, &error);
+    drop_event(spp_qmp_client_wait_event(
+        spp_launcher_get_qmp(launcher), "JOB_STATUS_CHANGE", job_status_is, "concluded", TIMEOUT_MS, &error));
     g_assert_no_error(error);
     g_autoptr(JsonNode) jobs = qmp(launcher, "query-jobs", NULL);
     JsonObject *job = json_array_get_object_element(json_node_get_array(jobs), 0);
     g_assert_false(json_object_has_member(job, "error"));
     g_autofree char *dismiss = g_strdup_printf("{\"id\": \"%s\"}", job_id);
-    g_autoptr(JsonNode) dismissed = qmp(launcher, "job-dismiss", dismiss);
+    drop_result(qmp(launcher, "job-dismiss", dismiss));
 }
 
 /* The highest TICK value among the lines read so far. */
@@ -311,18 +323,18 @@ static void test_snapshot_load_rewinds_ram_and_disk(void)
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_DISK), ==, 10);
 
     /* Save while paused so that nothing moves between reading and saving. */
-    g_autoptr(JsonNode) stopped = qmp(launcher, "stop", NULL);
+    drop_result(qmp(launcher, "stop", NULL));
     spp_launcher_serial_pump(launcher, 50, NULL);
     guint32 tick_at_save = last_tick_seen(launcher);
     SppGuestState saved;
     read_state(launcher, &saved);
     run_snapshot_job(launcher, "snapshot-save", "save1");
 
-    g_autoptr(JsonNode) resumed = qmp(launcher, "cont", NULL);
+    drop_result(qmp(launcher, "cont", NULL));
     guint32 disk_after = wait_for(launcher, SPP_GUEST_LINE_DISK);
     while (disk_after < saved.tick + 20)
         disk_after = wait_for(launcher, SPP_GUEST_LINE_DISK);
-    g_autoptr(JsonNode) stopped_again = qmp(launcher, "stop", NULL);
+    drop_result(qmp(launcher, "stop", NULL));
     spp_launcher_serial_pump(launcher, 50, NULL);
     guint32 tick_before_load = last_tick_seen(launcher);
     SppGuestState before_load;
@@ -339,7 +351,7 @@ static void test_snapshot_load_rewinds_ram_and_disk(void)
 
     /* RAM rewinds too: ticks resume right after the saved value. A line may
      * have been cut by the stop, so skip to the first complete TICK. */
-    g_autoptr(JsonNode) resumed_again = qmp(launcher, "cont", NULL);
+    drop_result(qmp(launcher, "cont", NULL));
     guint32 next_tick = wait_for(launcher, SPP_GUEST_LINE_TICK);
     g_assert_cmpuint(next_tick, >, tick_at_save);
     g_assert_cmpuint(next_tick, <=, tick_at_save + 3);

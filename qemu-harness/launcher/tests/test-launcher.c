@@ -18,6 +18,18 @@
 
 static char *self_path;
 
+/* For results and events whose arrival is the whole point. */
+static void drop_result(JsonNode *result)
+{
+    if (result != NULL)
+        json_node_unref(result);
+}
+
+static void drop_event(SppQmpEvent *event)
+{
+    spp_qmp_event_free(event);
+}
+
 static SppLauncher *start_or_fail(SppLaunchConfig *config)
 {
     g_autoptr(GError) error = NULL;
@@ -83,21 +95,21 @@ static void test_qmp_lifecycle(void)
 
     /* stop: STOP is sent before the return, so it is queued when execute returns. */
     g_assert_cmpuint(spp_qmp_client_count_events(qmp), ==, 0);
-    g_autoptr(JsonNode) stopped = spp_qmp_client_execute(qmp, "stop", NULL, QMP_TIMEOUT_MS, &error);
+    drop_result(spp_qmp_client_execute(qmp, "stop", NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(spp_qmp_client_count_events(qmp), ==, 1);
     g_assert_cmpstr(spp_qmp_client_peek_event(qmp)->name, ==, "STOP");
-    g_autoptr(SppQmpEvent) stop = spp_qmp_client_wait_event(qmp, "STOP", NULL, NULL, 0, &error);
+    drop_event(spp_qmp_client_wait_event(qmp, "STOP", NULL, NULL, 0, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(status_of(qmp), ==, "paused");
 
-    g_autoptr(JsonNode) continued = spp_qmp_client_execute(qmp, "cont", NULL, QMP_TIMEOUT_MS, &error);
+    drop_result(spp_qmp_client_execute(qmp, "cont", NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
-    g_autoptr(SppQmpEvent) resume = spp_qmp_client_wait_event(qmp, "RESUME", NULL, NULL, QMP_TIMEOUT_MS, &error);
+    drop_event(spp_qmp_client_wait_event(qmp, "RESUME", NULL, NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
 
     /* system_reset: RESET {guest:false, reason:host-qmp-system-reset} before the return. */
-    g_autoptr(JsonNode) reset_result = spp_qmp_client_execute(qmp, "system_reset", NULL, QMP_TIMEOUT_MS, &error);
+    drop_result(spp_qmp_client_execute(qmp, "system_reset", NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
     g_autoptr(SppQmpEvent) reset = spp_qmp_client_pop_event(qmp);
     g_assert_nonnull(reset);
@@ -107,7 +119,7 @@ static void test_qmp_lifecycle(void)
     g_assert_cmpstr(json_object_get_string_member(reset_data, "reason"), ==, "host-qmp-system-reset");
 
     /* quit: SHUTDOWN, the return, then EOF, reported as "QEMU went away". */
-    g_autoptr(JsonNode) quit_result = spp_qmp_client_execute(qmp, "quit", NULL, QMP_TIMEOUT_MS, &error);
+    drop_result(spp_qmp_client_execute(qmp, "quit", NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
     g_autoptr(SppQmpEvent) shutdown = spp_qmp_client_wait_event(qmp, "SHUTDOWN", NULL, NULL, QMP_TIMEOUT_MS, &error);
     g_assert_no_error(error);
@@ -136,10 +148,10 @@ static void test_second_monitor_sees_events(void)
     g_autoptr(SppQmpClient) watcher =
         spp_qmp_client_connect(spp_launcher_get_monitor_socket_path(launcher), QMP_TIMEOUT_MS, &error);
     g_assert_no_error(error);
-    g_autoptr(JsonNode) result = spp_qmp_client_execute(spp_launcher_get_qmp(launcher), "stop", NULL,
-                                                        QMP_TIMEOUT_MS, &error);
+    drop_result(spp_qmp_client_execute(spp_launcher_get_qmp(launcher), "stop", NULL,
+                                                        QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
-    g_autoptr(SppQmpEvent) stop = spp_qmp_client_wait_event(watcher, "STOP", NULL, NULL, QMP_TIMEOUT_MS, &error);
+    drop_event(spp_qmp_client_wait_event(watcher, "STOP", NULL, NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
 }
 
@@ -167,7 +179,7 @@ static void test_action_reboot_shutdown(void)
     g_autoptr(SppLauncher) launcher = start_or_fail(config);
     SppQmpClient *qmp = spp_launcher_get_qmp(launcher);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) result = spp_qmp_client_execute(qmp, "system_reset", NULL, QMP_TIMEOUT_MS, &error);
+    drop_result(spp_qmp_client_execute(qmp, "system_reset", NULL, QMP_TIMEOUT_MS, &error));
     g_assert_no_error(error);
     g_autoptr(SppQmpEvent) shutdown = spp_qmp_client_wait_event(qmp, "SHUTDOWN", NULL, NULL, QMP_TIMEOUT_MS, &error);
     g_assert_no_error(error);

@@ -155,6 +155,18 @@ static SppQmpClient *connect_client(const Step *script, FakePeer **peer)
     return client;
 }
 
+/* For results and events whose arrival is the whole point. */
+static void drop_result(JsonNode *result)
+{
+    if (result != NULL)
+        json_node_unref(result);
+}
+
+static void drop_event(SppQmpEvent *event)
+{
+    spp_qmp_event_free(event);
+}
+
 static void test_greeting_and_capabilities(void)
 {
     static const Step script[] = {
@@ -193,7 +205,7 @@ static void test_events_before_return(void)
     FakePeer *peer;
     g_autoptr(SppQmpClient) client = connect_client(script, &peer);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) result = spp_qmp_client_execute(client, "stop", NULL, 2000, &error);
+    drop_result(spp_qmp_client_execute(client, "stop", NULL, 2000, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 1);
     const SppQmpEvent *peeked = spp_qmp_client_peek_event(client);
@@ -201,7 +213,7 @@ static void test_events_before_return(void)
     g_assert_cmpint(peeked->timestamp_us, ==, 1700000000 * G_GINT64_CONSTANT(1000000) + 5);
     g_assert_null(peeked->data);
     /* Already queued, so a zero timeout suffices. */
-    g_autoptr(SppQmpEvent) stop = spp_qmp_client_wait_event(client, "STOP", NULL, NULL, 0, &error);
+    drop_event(spp_qmp_client_wait_event(client, "STOP", NULL, NULL, 0, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 0);
     peer_finish(peer);
@@ -233,7 +245,7 @@ static void test_error_reply(void)
 
     /* A command error does not break the connection. */
     g_assert_true(spp_qmp_client_is_connected(client));
-    g_autoptr(JsonNode) ok = spp_qmp_client_execute_json(client, "cont", "{}", 2000, &error);
+    drop_result(spp_qmp_client_execute_json(client, "cont", "{}", 2000, &error));
     g_assert_no_error(error);
     peer_finish(peer);
 }
@@ -348,7 +360,7 @@ static void test_went_away(void)
     FakePeer *peer;
     g_autoptr(SppQmpClient) client = connect_client(script, &peer);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) result = spp_qmp_client_execute(client, "quit", NULL, 2000, &error);
+    drop_result(spp_qmp_client_execute(client, "quit", NULL, 2000, &error));
     g_assert_no_error(error);
 
     g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
@@ -413,12 +425,11 @@ static void test_wait_event_predicate(void)
     FakePeer *peer;
     g_autoptr(SppQmpClient) client = connect_client(script, &peer);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) result = spp_qmp_client_execute_json(
+    drop_result(spp_qmp_client_execute_json(
         client, "snapshot-save", "{\"job-id\": \"j\", \"tag\": \"t\", \"vmstate\": \"d\", \"devices\": [\"d\"]}",
-        2000, &error);
+        2000, &error));
     g_assert_no_error(error);
-    g_autoptr(SppQmpEvent) concluded =
-        spp_qmp_client_wait_event(client, "JOB_STATUS_CHANGE", status_is, "concluded", 2000, &error);
+    drop_event(spp_qmp_client_wait_event(client, "JOB_STATUS_CHANGE", status_is, "concluded", 2000, &error));
     g_assert_no_error(error);
     /* The events skipped over stay queued, in wire order. */
     g_autoptr(GPtrArray) rest = spp_qmp_client_drain_events(client);
