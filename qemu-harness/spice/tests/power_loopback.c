@@ -315,6 +315,8 @@ static void scenario_reset_poweroff(void)
     expect_result(c, SPP_MSGC_POWER_POWEROFF, SPP_POWER_RESULT_OK, "POWEROFF while paused");
     check(g_atomic_int_get(&poweroff_calls) == 1, "POWEROFF while paused ran the callback once");
     expect_quiet(c, "after the last RESULT");
+    check(spp_conn_stats(c)->pings_answered >= 1, "server PING answered with PONG (%u)",
+          spp_conn_stats(c)->pings_answered);
     spp_conn_free(c);
 
     /* the same session again, as a client that knows neither STATE nor RESULT */
