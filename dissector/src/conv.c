@@ -16,9 +16,8 @@
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 
-/* p_add_proto_data keys; analysis.c uses SPP_KEY_PDU_BASE + PDU index. */
-#define SPP_KEY_FRAME_STATE 0   /* file scope: spp_state_t before the frame's first PDU */
-#define SPP_KEY_WORK        1   /* packet scope: spp_work_t */
+/* p_add_proto_data key (packet scope); analysis.c uses SPP_KEY_PDU_BASE + PDU index. */
+#define SPP_KEY_WORK        1   /* spp_work_t */
 
 static dissector_handle_t spp_tcp_handle;
 static dissector_handle_t spp_fuzz_handle;
@@ -39,6 +38,10 @@ static gint ett_spp_fuzz = -1;
 /* Conversation data. */
 typedef struct {
     spp_state_t  live;          /* state after the last PDU of the first pass */
+    wmem_tree_t *versions;      /* frame number -> state at the start of that frame, stored
+                                   only when it differs from the previous frame's */
+    spp_state_t *last_version;
+    conversation_t *conv;
     address      server_addr;
     guint32      server_port;
     gboolean     routed;        /* handed to the built-in SPICE dissector */
@@ -168,6 +171,8 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
         return c;
 
     c = wmem_new0(wmem_file_scope(), spp_conv_t);
+    c->conv = conv;
+    c->versions = wmem_tree_new(wmem_file_scope());
     c->live.phase[SPP_FROM_CLIENT] = SPP_PHASE_LINK;
     c->live.phase[SPP_FROM_SERVER] = SPP_PHASE_LINK;
     c->pending = wmem_list_new(wmem_file_scope());
@@ -200,26 +205,26 @@ spp_direction(const spp_conv_t *c, const packet_info *pinfo)
 }
 
 /* The state this frame's PDUs start from: on the first pass the live state, afterwards a
- * copy of the snapshot taken on the first pass. */
+ * copy of the version the first pass recorded for this frame. Versions are stored only when
+ * the state changed since the previous frame (in the data phase it rarely does), so a long
+ * capture costs one comparison per frame, not one copy. */
 static spp_work_t *
 spp_work(packet_info *pinfo, spp_conv_t *c)
 {
     spp_work_t *w = (spp_work_t *)p_get_proto_data(pinfo->pool, pinfo, proto_spicepower, SPP_KEY_WORK);
-    spp_state_t *snap;
 
     if (w)
         return w;
     w = wmem_new0(pinfo->pool, spp_work_t);
-    snap = (spp_state_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_STATE);
-    if (!snap) {
-        snap = wmem_new(wmem_file_scope(), spp_state_t);
-        *snap = c->live;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_STATE, snap);
-    }
     if (PINFO_FD_VISITED(pinfo)) {
+        spp_state_t *version = (spp_state_t *)wmem_tree_lookup32_le(c->versions, pinfo->num);
         w->st = wmem_new(pinfo->pool, spp_state_t);
-        *w->st = *snap;
+        memcpy(w->st, version ? version : &c->live, sizeof(spp_state_t));
     } else {
+        if (!c->last_version || memcmp(c->last_version, &c->live, sizeof(spp_state_t)) != 0) {
+            c->last_version = (spp_state_t *)wmem_memdup(wmem_file_scope(), &c->live, sizeof(spp_state_t));
+            wmem_tree_insert32(c->versions, pinfo->num, c->last_version);
+        }
         w->st = &c->live;
     }
     p_add_proto_data(pinfo->pool, pinfo, proto_spicepower, SPP_KEY_WORK, w);
@@ -248,7 +253,7 @@ spp_dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     spp_conv_t *c = (spp_conv_t *)data;
     spp_work_t *w = spp_work(pinfo, c);
-    conversation_t *conv = find_or_create_conversation(pinfo);
+    conversation_t *conv = c->conv;
     spp_ctx_t ctx = { w->st, spp_direction(c, pinfo), conv, c->pending, 0 };
     proto_item *ti;
     proto_tree *spp_tree;
