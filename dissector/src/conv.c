@@ -3,8 +3,8 @@
  *  - a TCP heuristic that claims every SPICE link ("REDQ") and routes it: channel 12 to this
  *    dissector, every other channel to Wireshark's built-in SPICE dissector;
  *  - the same routing for Decode As (tcp.port);
- *  - per-conversation state, with a snapshot per frame so that re-dissection starts from the
- *    state the first pass saw;
+ *  - per-conversation state, with the state at the start of every frame where it changed, so
+ *    that re-dissection starts from the state the first pass saw;
  *  - tcp_dissect_pdus for reassembly;
  *  - "spicepower.fuzz", a stateless entry point that takes its context from the first byte.
  *

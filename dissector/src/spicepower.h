@@ -4,7 +4,7 @@
  * The dissector is split by concern:
  *   plugin.c    plugin symbols, protocol registration and handoff
  *   conv.c      TCP heuristic, Decode As, routing to the built-in SPICE dissector,
- *               per-conversation state with per-frame snapshots, tcp_dissect_pdus,
+ *               per-conversation state with per-frame versions, tcp_dissect_pdus,
  *               the stateless fuzz entry point
  *   link.c      link phase: link header/message/reply, auth mechanism, ticket, link result
  *   data.c      data phase: mini/full header, base messages, power messages
@@ -96,8 +96,10 @@ typedef enum {
     SPP_PHASE_OPAQUE
 } spp_phase_t;
 
-/* Dissection state of one connection. It is small and copied by value: each frame keeps a
- * snapshot of the state before its first PDU, so re-dissection starts from the right place. */
+/* Dissection state of one connection. It is small and copied by value: the first pass
+ * records the state at the start of each frame where it changed (conv.c), so re-dissection
+ * starts every frame from the state the first pass saw. Compared with memcmp: keep it
+ * zero-initialised and copy it with memcpy. */
 typedef struct {
     guint8   phase[2];          /* spp_phase_t, indexed by spp_dir_t */
     gboolean link_seen[2];      /* link message / link reply dissected */
