@@ -369,6 +369,11 @@ static gboolean spawn_qemu(SppLauncher *launcher, GError **error)
         dup2(null_fd, STDIN_FILENO);
         dup2(stderr_fd, STDOUT_FILENO);
         dup2(stderr_fd, STDERR_FILENO);
+        /* Nothing else of ours may reach QEMU: an inherited pipe end would
+         * keep e.g. `harness | tail` waiting for as long as QEMU lives. */
+        if (close_range(3, ~0U, 0) != 0)
+            for (int fd = 3; fd < 4096; fd++)
+                close(fd);
         spp_registry_reset_signals_in_child();
         sigset_t empty;
         sigemptyset(&empty);

@@ -3,7 +3,8 @@
  * A launch owns a private temporary directory (g_dir_make_tmp) holding the
  * disks, the OVMF vars copy, the QMP sockets, the serial socket and QEMU's
  * stderr. QEMU runs in its own process group with PR_SET_PDEATHSIG=SIGKILL,
- * its stdio redirected (stdin /dev/null, stdout+stderr to <tmpdir>/stderr.log).
+ * its stdio redirected (stdin /dev/null, stdout+stderr to <tmpdir>/stderr.log)
+ * and no other file descriptor of the caller inherited.
  *
  * Teardown never leaves a QEMU or a temp dir behind: spp_launcher_free() kills
  * the process group and removes the directory; every live launch is also in

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -201,6 +202,22 @@ static void test_action_reboot_shutdown(void)
     g_assert_true(spp_launcher_wait_exit(launcher, QMP_TIMEOUT_MS, &status, &error));
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+static void test_no_fd_leaks_into_qemu(void)
+{
+    /* A pipe without O_CLOEXEC, as a careless caller might hold: once we close
+     * the write end, the read end must see EOF although QEMU is running. */
+    int fds[2];
+    g_assert_cmpint(pipe(fds), ==, 0);
+    g_autoptr(SppLauncher) launcher = start_default();
+    close(fds[1]);
+    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+    g_assert_cmpint(poll(&pfd, 1, 1000), ==, 1);
+    char byte;
+    g_assert_cmpint(read(fds[0], &byte, 1), ==, 0);
+    close(fds[0]);
+    g_assert_true(spp_launcher_is_running(launcher));
 }
 
 static void test_start_failure_reports_stderr(void)
@@ -502,6 +519,7 @@ int main(int argc, char **argv)
     g_test_add_func("/launcher/second_monitor", test_second_monitor_sees_events);
     g_test_add_func("/launcher/paused_start", test_paused_start);
     g_test_add_func("/launcher/action_reboot_shutdown", test_action_reboot_shutdown);
+    g_test_add_func("/launcher/no_fd_leak", test_no_fd_leaks_into_qemu);
     g_test_add_func("/launcher/start_failure", test_start_failure_reports_stderr);
     g_test_add_func("/launcher/qemu_from_environment", test_qemu_from_environment);
     g_test_add_func("/launcher/bad_disk_specs", test_bad_disk_specs);
