@@ -82,6 +82,8 @@ int spp_conn_connect(SppConn *conn, const char *host, int port, int timeout_ms);
 int spp_conn_fd(const SppConn *conn);
 void spp_conn_close(SppConn *conn);
 const SppConnStats *spp_conn_stats(const SppConn *conn);
+/* Write bytes as they are (malformed input for conformance tests); works before and after link. */
+int spp_send_raw(SppConn *conn, const void *buf, size_t len, int timeout_ms);
 
 /* spp_link.c: link handshake and authentication */
 void spp_link_params_init(SppLinkParams *params, uint8_t channel_type, uint8_t channel_id);

@@ -242,3 +242,8 @@ void spp_take(SppConn *conn, void *out, size_t n)
         memcpy(out, conn->rbuf + conn->rpos, n);
     conn->rpos += n;
 }
+
+int spp_send_raw(SppConn *conn, const void *buf, size_t len, int timeout_ms)
+{
+    return spp_write_all(conn, buf, len, spp_deadline(timeout_ms ? timeout_ms : SPP_DEFAULT_TIMEOUT_MS));
+}
