@@ -104,7 +104,9 @@ build() {
         export CC=clang-14 CXX=clang++-14
         command -v clang-14 >/dev/null || die "clang-14 not found: install the Debian package 'clang-14'"
         opts="-Ddefault_library=static -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false"
-        opts="$opts -Dc_args=-fsanitize=fuzzer-no-link -Dcpp_args=-fsanitize=fuzzer-no-link"
+        # UBSan findings abort, so libFuzzer reports them as crashes
+        flags="['-fsanitize=fuzzer-no-link','-fno-sanitize-recover=undefined']"
+        opts="$opts -Dc_args=$flags -Dcpp_args=$flags"
         ;;
     *) die "unknown flavour $flavour" ;;
     esac
