@@ -1,0 +1,78 @@
+/* spice-power-bridge: a SPICE server with the main and power channels, attached to a running
+ * QEMU over QMP. Clients' power actions become QMP commands; QEMU's run state becomes STATE. */
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <spice.h>
+
+#include "bridge-options.h"
+#include "glib-core.h"
+#include "power-actions.h"
+#include "qemu-link.h"
+
+static const char *const state_names[] = {"UNKNOWN", "ON", "OFF", "PAUSED"};
+
+static void push_state(int state, gpointer server)
+{
+    g_printerr("spice-power-bridge: power state %s\n", state_names[state]);
+    spice_server_power_set_state(server, state);
+}
+
+static gboolean quit_on_signal(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static G_NORETURN void die(const char *what)
+{
+    fprintf(stderr, "spice-power-bridge: %s\n", what);
+    exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    SppBridgeOptions opts = {0};
+    g_autofree char *error_line = NULL;
+    if (!spp_bridge_options_parse(argc, argv, &opts, &error_line)) {
+        fprintf(stderr, "spice-power-bridge: %s\n", error_line);
+        return 2;
+    }
+
+    SpiceServer *server = spice_server_new();
+    spice_server_set_addr(server, opts.listen_addr, 0);
+    spice_server_set_port(server, opts.listen_port);
+    if (opts.password)
+        spice_server_set_ticket(server, opts.password, 0, 0, 0);
+    else
+        spice_server_set_noauth(server);
+    if (opts.tls_port) {
+        if (spice_server_set_tls(server, opts.tls_port, opts.tls_ca, opts.tls_cert, opts.tls_key, NULL, NULL, NULL) != 0)
+            die("cannot set up TLS with the given certificate files");
+        for (char **c = opts.tls_channels; c && *c; c++)
+            if (spice_server_set_channel_security(server, *c, SPICE_CHANNEL_SECURITY_SSL) != 0)
+                die("--tls-channel names an unknown channel");
+    }
+    if (spice_server_init(server, spp_glib_core()) != 0)
+        die("spice-server failed to start (is the address or port in use?)");
+
+    SppQemuLink *qemu = spp_qemu_link_new(opts.qmp_socket, push_state, server);
+    SpicePowerInstance *power = spp_power_actions_new(qemu, opts.reset, opts.poweroff, opts.poweron);
+    if (spice_server_add_interface(server, &power->base) != 0)
+        die("spice-server refused the power interface (is it the patched spice-server?)");
+    spice_server_power_set_state(server, spp_qemu_link_power_state(qemu));
+    g_printerr("spice-power-bridge: listening on %s:%d, actions:%s%s%s\n", opts.listen_addr, opts.listen_port,
+               opts.reset ? " reset" : "", opts.poweroff ? " poweroff" : "", opts.poweron ? " poweron" : "");
+
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGINT, quit_on_signal, loop);
+    g_unix_signal_add(SIGTERM, quit_on_signal, loop);
+    g_main_loop_run(loop);
+
+    spice_server_destroy(server);
+    spp_qemu_link_free(qemu);
+    g_main_loop_unref(loop);
+    spp_bridge_options_clear(&opts);
+    return 0;
+}

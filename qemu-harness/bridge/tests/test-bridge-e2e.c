@@ -1,0 +1,269 @@
+/* spice-power-bridge end to end: real QEMU (launcher, our guest), the real bridge process, and a
+ * real SPICE client handshake over loopback (spp_client). Each test path starts its own QEMU and
+ * bridge. Outcomes are checked where they happen: on the guest's serial, on a second QMP monitor,
+ * and in the power channel's STATE and RESULT messages. */
+#include <arpa/inet.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest.h"
+#include "launcher.h"
+#include "spp_client.h"
+
+typedef struct {
+    SppLauncher *qemu;
+    SppQmpClient *monitor; /* the second monitor: watches what the bridge makes QEMU do */
+    GPid bridge;
+    int port;
+    char *qmp_link; /* a symlink to QEMU's QMP socket, so a test can swap the QEMU behind it */
+    char *dir;
+    SppConn *main_conn, *power;
+    SppLinkInfo info;
+} Rig;
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&a, sizeof a), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&a, &len), ==, 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static SppLauncher *start_qemu(void)
+{
+    g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *disk = spp_guest_disk_spec("disk0", "qcow2");
+    g_assert_true(spp_launch_config_add_disk(config, disk, &err));
+    spp_launch_config_set_second_monitor(config, TRUE);
+    /* QEMU serves one client per QMP socket: the first belongs to the bridge. */
+    spp_launch_config_set_connect_qmp(config, FALSE);
+    SppLauncher *qemu = spp_launcher_start(config, &err);
+    g_assert_no_error(err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, "BOOT ", 10000, &err);
+    g_assert_no_error(err);
+    return qemu;
+}
+
+static void attach_monitor(Rig *rig)
+{
+    g_autoptr(GError) err = NULL;
+    rig->monitor = spp_qmp_client_connect(spp_launcher_get_monitor_socket_path(rig->qemu), 5000, &err);
+    g_assert_no_error(err);
+}
+
+static void point_link_at(Rig *rig, SppLauncher *qemu)
+{
+    g_autofree char *tmp = g_strconcat(rig->qmp_link, ".new", NULL);
+    unlink(tmp);
+    g_assert_cmpint(symlink(spp_launcher_get_qmp_socket_path(qemu), tmp), ==, 0);
+    g_assert_cmpint(rename(tmp, rig->qmp_link), ==, 0);
+}
+
+/* A failed assertion must not leave the bridge running (it holds ctest's output pipe). */
+static void die_with_parent(gpointer unused)
+{
+    (void)unused;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void start_bridge(Rig *rig, const char *actions)
+{
+    g_autofree char *qmp_arg = g_strconcat("unix:", rig->qmp_link, NULL);
+    g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", rig->port);
+    const char *argv[] = {SPP_BRIDGE_PATH, "--qmp", qmp_arg, "--listen", listen, "--disable-ticketing",
+                          "--actions", actions, NULL};
+    g_autoptr(GError) err = NULL;
+    g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, &rig->bridge,
+                  &err);
+    g_assert_no_error(err);
+}
+
+/* Links main then power, announcing STATE and RESULT; retries while the bridge starts listening. */
+static void connect_client(Rig *rig)
+{
+    uint32_t session = 0;
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    for (;;) {
+        rig->main_conn = spp_conn_new();
+        int st = spp_main_connect(rig->main_conn, "127.0.0.1", rig->port, NULL, 3000, &session);
+        if (st == SPP_OK)
+            break;
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        spp_conn_free(rig->main_conn);
+        g_usleep(50000);
+    }
+    uint32_t caps = SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT);
+    rig->power = spp_conn_new();
+    int st = spp_channel_connect(rig->power, "127.0.0.1", rig->port, session, SPP_CHANNEL_POWER, 0, &caps, 1, NULL,
+                                 3000, &rig->info);
+    if (st != SPP_OK)
+        g_error("power channel link: %s", spp_conn_error(rig->power));
+}
+
+static Rig *rig_new(const char *actions)
+{
+    Rig *rig = g_new0(Rig, 1);
+    rig->dir = g_dir_make_tmp("bridge-e2e-XXXXXX", NULL);
+    rig->qmp_link = g_build_filename(rig->dir, "qmp.sock", NULL);
+    rig->qemu = start_qemu();
+    attach_monitor(rig);
+    point_link_at(rig, rig->qemu);
+    rig->port = free_port();
+    start_bridge(rig, actions);
+    connect_client(rig);
+    return rig;
+}
+
+static void rig_free(Rig *rig)
+{
+    spp_conn_free(rig->power);
+    spp_conn_free(rig->main_conn);
+    kill(rig->bridge, SIGTERM);
+    int status;
+    waitpid(rig->bridge, &status, 0);
+    g_spawn_close_pid(rig->bridge);
+    spp_qmp_client_free(rig->monitor);
+    spp_launcher_free(rig->qemu);
+    unlink(rig->qmp_link);
+    g_rmdir(rig->dir);
+    g_free(rig->qmp_link);
+    g_free(rig->dir);
+    g_free(rig);
+}
+
+static int expect_state(Rig *rig)
+{
+    SppMessage msg = {0};
+    int st = spp_recv_type(rig->power, SPP_MSG_POWER_STATE, &msg, 5000);
+    if (st != SPP_OK)
+        g_error("no STATE: %s", spp_conn_error(rig->power));
+    g_assert_cmpuint(msg.size, >=, 1);
+    int state = msg.data[0];
+    spp_message_clear(&msg);
+    return state;
+}
+
+/* Sends an action and returns the code of its RESULT. */
+static uint32_t act(Rig *rig, uint16_t action)
+{
+    g_assert_cmpint(spp_send(rig->power, action, NULL, 0), ==, SPP_OK);
+    SppMessage msg = {0};
+    if (spp_recv_type(rig->power, SPP_MSG_POWER_RESULT, &msg, 5000) != SPP_OK)
+        g_error("no RESULT for %u: %s", action, spp_conn_error(rig->power));
+    g_assert_cmpuint(msg.size, >=, SPP_MSG_POWER_RESULT_SIZE);
+    g_assert_cmpuint(spp_le16(msg.data), ==, action);
+    uint32_t code = spp_le32(msg.data + 2);
+    spp_message_clear(&msg);
+    return code;
+}
+
+static gboolean is_host_reset(const SppQmpEvent *ev, gpointer unused)
+{
+    (void)unused;
+    JsonObject *d = json_node_get_object(ev->data);
+    return g_strcmp0(json_object_get_string_member_with_default(d, "reason", ""), "host-qmp-system-reset") == 0;
+}
+
+static void test_caps_and_initial_state(void)
+{
+    Rig *rig = rig_new("reset,poweroff,poweron");
+    for (unsigned cap = SPP_POWER_CAP_RESET; cap <= SPP_POWER_CAP_RESULT; cap++)
+        g_assert_true(spp_link_info_has_channel_cap(&rig->info, cap));
+    g_assert_false(spp_link_info_has_channel_cap(&rig->info, SPP_POWER_CAP_RESERVED));
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    rig_free(rig);
+}
+
+static void test_reset_reboots_guest(void)
+{
+    Rig *rig = rig_new("reset,poweroff,poweron");
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(SppQmpEvent) ev = spp_qmp_client_wait_event(rig->monitor, "RESET", is_host_reset, NULL, 5000, &err);
+    g_assert_no_error(err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", 5000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(boot, ==, "BOOT 2");
+    rig_free(rig);
+}
+
+static void test_poweroff_then_poweron(void)
+{
+    Rig *rig = rig_new("reset,poweroff,poweron");
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_OFF);
+    /* Off: no guest output for a second. Lines already buffered are consumed first. */
+    g_autoptr(GError) err = NULL;
+    g_autofree char *stale = spp_launcher_serial_wait_line(rig->qemu, "\001", 200, NULL);
+    g_autofree char *tick = spp_launcher_serial_wait_line(rig->qemu, "TICK ", 1000, &err);
+    g_assert_null(tick);
+    g_assert_error(err, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT);
+    g_clear_error(&err);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_INVALID_STATE);
+
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWERON), ==, SPP_POWER_RESULT_OK);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", 5000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(boot, ==, "BOOT 2");
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    rig_free(rig);
+}
+
+static void test_unannounced_action_sends_no_qmp(void)
+{
+    Rig *rig = rig_new("reset");
+    g_assert_false(spp_link_info_has_channel_cap(&rig->info, SPP_POWER_CAP_POWEROFF));
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_UNSUPPORTED);
+    /* A POWEROFF would have stopped the VM: the second monitor must see no STOP. */
+    g_autoptr(GError) err = NULL;
+    g_autoptr(SppQmpEvent) stop = spp_qmp_client_wait_event(rig->monitor, "STOP", NULL, NULL, 500, &err);
+    g_assert_null(stop);
+    g_autoptr(JsonNode) status = spp_qmp_client_execute(rig->monitor, "query-status", NULL, 5000, NULL);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(status), "status"), ==, "running");
+    rig_free(rig);
+}
+
+static void test_qemu_gone_then_back(void)
+{
+    Rig *rig = rig_new("reset,poweroff,poweron");
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    spp_qmp_client_free(rig->monitor);
+    rig->monitor = NULL;
+    spp_launcher_free(rig->qemu);
+    rig->qemu = NULL;
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_UNKNOWN);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_FAILED);
+
+    rig->qemu = start_qemu();
+    attach_monitor(rig);
+    point_link_at(rig, rig->qemu);
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    rig_free(rig);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/bridge/caps-and-initial-state", test_caps_and_initial_state);
+    g_test_add_func("/bridge/reset-reboots-guest", test_reset_reboots_guest);
+    g_test_add_func("/bridge/poweroff-then-poweron", test_poweroff_then_poweron);
+    g_test_add_func("/bridge/unannounced-action-sends-no-qmp", test_unannounced_action_sends_no_qmp);
+    g_test_add_func("/bridge/qemu-gone-then-back", test_qemu_gone_then_back);
+    return g_test_run();
+}
