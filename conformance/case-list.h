@@ -9,11 +9,33 @@
 #define VC_CASE_FN(suite, name) void vc_case_##suite##__##name(VcContext *ctx)
 
 #define VC_CASES(X) \
+    VC_CASES_POWER(X) \
     VC_CASES_QMP_POWER(X) \
     VC_CASES_SNAPSHOT(X)
 
 #define PC "power-channel.md"
 #define SJ "snapshot-jobs.md"
+
+#define VC_CASES_POWER(X) \
+    X(power, "power", channel_id_other_than_0_is_refused, PC, "2.2", 0, "a power link with channel id 1 gets CHANNEL_NOT_AVAILABLE") \
+    X(power, "power", caps_match_configured_actions, PC, "4.2", VC_SMOKE, "a bridge offering reset only announces RESET, STATE, RESULT and nothing else") \
+    X(power, "power", reserved_bit_never_announced_and_ignored, PC, "4.4", 0, "bit 0 is never announced, and a client setting it still links") \
+    X(power, "power", trailing_bytes_in_action_are_ignored, PC, "5.5", 0, "RESET with 8 trailing bytes is performed") \
+    X(power, "power", unannounced_action_is_unsupported_and_not_performed, PC, "6.2", 0, "POWEROFF to a reset-only server: UNSUPPORTED, VM untouched, channel open") \
+    X(power, "power", failure_without_result_cap_is_notify, PC, "6.4", 0, "without RESULT, POWERON while ON is NOTIFY ERROR/HIGH/what=INVALID_STATE") \
+    X(power, "power", success_without_result_cap_is_silent, PC, "6.4", 0, "without RESULT, a successful RESET sends nothing") \
+    X(power, "power", unknown_message_type_closes_channel_without_action, PC, "6.5", 0, "message type 150 closes the channel; the VM is untouched") \
+    X(power, "power", oversized_message_closes_channel_without_action, PC, "6.5", 0, "a RESET announcing a 1 GiB body closes the channel; the VM is untouched") \
+    X(power, "power", state_is_first_message_after_link, PC, "6.6", 0, "the first power message after the link is STATE ON") \
+    X(power, "power", state_follows_every_change, PC, "6.6", 0, "stop, cont and POWEROFF give STATE PAUSED, ON, OFF in order") \
+    X(power, "power", reset_reboots_guest, PC, "7.1", VC_SMOKE, "RESET: RESULT OK, RESET event at QMP, BOOT 2 in the guest, still running") \
+    X(power, "power", poweroff_stops_guest_at_once, PC, "7.2", 0, "POWEROFF: RESULT OK, STATE OFF, no guest tick for 1 s, prelaunch") \
+    X(power, "power", poweron_boots_guest, PC, "7.3", 0, "POWERON after POWEROFF: RESULT OK, BOOT 2, STATE ON") \
+    X(power, "power", poweron_while_on_is_invalid_state, PC, "7.4", 0, "POWERON while ON: INVALID_STATE and nothing happens") \
+    X(power, "power", poweroff_while_off_is_invalid_state, PC, "7.4", 0, "POWEROFF and RESET while OFF: INVALID_STATE") \
+    X(power, "power", wrong_password_causes_no_action, PC, "8.2", 0, "a wrong ticket gets PERMISSION_DENIED and a RESET sent anyway does nothing") \
+    X(power, "power", every_client_receives_state, PC, "8.4", 0, "two sessions both receive STATE OFF after one powers off") \
+    X(power, "power", poc_client_gets_poc_behaviour, PC, "10.3", 0, "a client without STATE/RESULT gets no STATE, RESET works, failures are NOTIFY")
 
 #define VC_CASES_QMP_POWER(X) \
     X(qmp_power, "qmp-power", system_reset_reboots_guest, PC, "12.1", VC_SMOKE, "system_reset emits RESET before its return and the guest boots again") \

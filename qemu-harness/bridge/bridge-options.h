@@ -13,6 +13,7 @@ typedef struct {
     int tls_port;        /* 0: no TLS */
     char *tls_ca, *tls_cert, *tls_key;
     char **tls_channels; /* --tls-channel NAME, repeatable */
+    gboolean multiple_clients; /* --multiple-clients */
 } SppBridgeOptions;
 
 /* Parses argv. On bad input returns FALSE with a one-line message in *error_line. */

@@ -40,6 +40,10 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* spice-server only offers multi-client mode through this variable, read by spice_server_init();
+     * without it a new client's main channel disconnects the previous client. */
+    if (opts.multiple_clients)
+        g_setenv("SPICE_DEBUG_ALLOW_MC", "1", TRUE);
     SpiceServer *server = spice_server_new();
     spice_server_set_addr(server, opts.listen_addr, 0);
     spice_server_set_port(server, opts.listen_port);

@@ -308,6 +308,9 @@ static void scenario_reset_poweroff(void)
     send_request(c, SPP_MSGC_POWER_POWEROFF);
     expect_result(c, SPP_MSGC_POWER_POWEROFF, SPP_POWER_RESULT_INVALID_STATE, "POWEROFF while off");
     check(g_atomic_int_get(&poweroff_calls) == 0, "POWEROFF while off ran no callback");
+    send_request(c, SPP_MSGC_POWER_RESET);
+    expect_result(c, SPP_MSGC_POWER_RESET, SPP_POWER_RESULT_INVALID_STATE, "RESET while off");
+    check(g_atomic_int_get(&reset_calls) == 1, "RESET while off ran no callback");
 
     set_state(&s, SPP_POWER_STATE_PAUSED);
     expect_state(c, SPP_POWER_STATE_PAUSED, "set_state(PAUSED) pushed");

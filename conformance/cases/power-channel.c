@@ -1,0 +1,356 @@
+/* power-channel.md: the power channel end to end, at the protocol and inside the guest. */
+#include <string.h>
+
+#include "case-list.h"
+#include "power.h"
+
+#define ALL_CAPS (SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT))
+
+static const VcBridgeSpec all_actions = {0};
+static const VcBridgeSpec reset_only = {.actions = "reset"};
+
+/* A client with STATE and RESULT that has read its initial STATE ON. */
+static VcPowerClient *linked_client(VcPowerTarget *t, uint32_t caps)
+{
+    VcPowerClient *c = vc_power_client_connect(t, caps, NULL);
+    vc_power_client_require_linked(c);
+    if (caps & SPP_CAP_MASK(SPP_POWER_CAP_STATE)) {
+        int state = vc_power_expect_state(c, 5000, "power-channel.md §6.6: STATE is the first message after the link");
+        VC_REQUIRE(t->ctx, state == SPP_POWER_STATE_ON, "power-channel.md §5.3: a running VM is ON", "initial STATE %s",
+                   vc_power_state_name(state));
+    }
+    return c;
+}
+
+static void require_running_untouched(VcContext *ctx, VcVm *vm, const char *required)
+{
+    g_autofree char *state = vc_vm_run_state(vm);
+    VC_REQUIRE(ctx, strcmp(state, "running") == 0, required, "run state '%s'", state);
+    guint32 boot;
+    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, "BOOT ", 300, &boot), required, "the guest rebooted (BOOT %u)", boot);
+    g_autoptr(GPtrArray) events = spp_qmp_client_drain_events(vm->qmp);
+    for (guint i = 0; i < events->len; i++) {
+        const SppQmpEvent *ev = g_ptr_array_index(events, i);
+        VC_REQUIRE(ctx, strcmp(ev->name, "RESET") != 0 && strcmp(ev->name, "STOP") != 0, required,
+                   "QEMU emitted %s", ev->name);
+    }
+}
+
+VC_CASE_FN(power, caps_match_configured_actions)
+{
+    const VcOptions *opts = vc_options(ctx);
+    if (opts->spice_target)
+        vc_skip(ctx, "the configuration of a --spice endpoint is not known");
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &reset_only);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, NULL);
+    vc_power_client_require_linked(c);
+    static const char *const required = "power-channel.md §4.2: the server announces exactly the actions it provides";
+    VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_RESET), required, "RESET not announced");
+    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_POWEROFF), required,
+               "POWEROFF announced by a server configured with reset only");
+    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_POWERON), required,
+               "POWERON announced by a server configured with reset only");
+    VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_STATE) &&
+                        spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_RESULT),
+               "power-channel.md §4.2: an extended server announces STATE and RESULT", "STATE or RESULT missing");
+}
+
+VC_CASE_FN(power, reserved_bit_never_announced_and_ignored)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS | SPP_CAP_MASK(SPP_POWER_CAP_RESERVED), NULL);
+    VC_REQUIRE(ctx, c->link_status == SPP_OK, "power-channel.md §4.4: a receiver ignores reserved bit 0",
+               "a link with bit 0 set was refused: %s", spp_conn_error(c->power));
+    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_RESERVED),
+               "power-channel.md §4.4: a sender sends reserved bit 0 as 0", "the server set bit 0");
+}
+
+VC_CASE_FN(power, state_is_first_message_after_link)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, NULL);
+    vc_power_client_require_linked(c);
+    SppMessage msg = {0};
+    int st = vc_power_next(c, &msg, 5000);
+    VC_REQUIRE(ctx, st == SPP_OK && msg.type == SPP_MSG_POWER_STATE,
+               "power-channel.md §6.6: STATE is the first power message after the link",
+               "first message: %s", st == SPP_OK ? "another type" : spp_conn_error(c->power));
+    int state = msg.data[0];
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, t->vm == NULL || state == SPP_POWER_STATE_ON, "power-channel.md §12.4: a running VM is ON",
+               "STATE %s", vc_power_state_name(state));
+}
+
+VC_CASE_FN(power, state_follows_every_change)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    static const char *const required = "power-channel.md §6.6: STATE is sent on every change, in order";
+    g_autoptr(JsonNode) s = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    int paused = vc_power_expect_state(c, 5000, required);
+    VC_REQUIRE(ctx, paused == SPP_POWER_STATE_PAUSED, required, "after QMP stop: STATE %s", vc_power_state_name(paused));
+    g_autoptr(JsonNode) r = vc_qmp_ok(vm, "cont", NULL, "cont succeeds");
+    int on = vc_power_expect_state(c, 5000, required);
+    VC_REQUIRE(ctx, on == SPP_POWER_STATE_ON, required, "after QMP cont: STATE %s", vc_power_state_name(on));
+    VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3") == SPP_POWER_RESULT_OK,
+               "power-channel.md §7.2: POWEROFF of a running VM succeeds", "POWEROFF not OK");
+    int off = vc_power_expect_state(c, 5000, required);
+    VC_REQUIRE(ctx, off == SPP_POWER_STATE_OFF, required, "after POWEROFF: STATE %s", vc_power_state_name(off));
+}
+
+VC_CASE_FN(power, reset_reboots_guest)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
+    uint32_t code = vc_power_act(c, SPP_MSGC_POWER_RESET, "power-channel.md §6.3: every action is answered by RESULT");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §7.1: RESET of a running machine succeeds", "RESULT %s",
+               vc_power_result_name(code));
+    g_autoptr(GError) err = NULL;
+    g_autoptr(SppQmpEvent) ev = spp_qmp_client_wait_event(vm->qmp, "RESET", NULL, NULL, 3000, &err);
+    VC_REQUIRE(ctx, ev, "power-channel.md §12.1: RESET is carried out with system_reset", "no RESET event: %s",
+               err ? err->message : "");
+    guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §7.1: RESET restarts the guest");
+    VC_REQUIRE(ctx, boot == 2, "power-channel.md §7.1: RESET restarts the guest once", "BOOT %u", boot);
+    g_autofree char *state = vc_vm_run_state(vm);
+    VC_REQUIRE(ctx, strcmp(state, "running") == 0, "power-channel.md §7.1: RESET does not change the power state",
+               "run state '%s'", state);
+}
+
+VC_CASE_FN(power, poweroff_stops_guest_at_once)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3: every action is answered by RESULT");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §7.2: POWEROFF of a running machine succeeds",
+               "RESULT %s", vc_power_result_name(code));
+    int state = vc_power_expect_state(c, 5000, "power-channel.md §7.2: the state becomes OFF");
+    VC_REQUIRE(ctx, state == SPP_POWER_STATE_OFF, "power-channel.md §7.2: the state becomes OFF", "STATE %s",
+               vc_power_state_name(state));
+    vc_vm_skip_serial(vm, 100);
+    guint32 tick;
+    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, "TICK ", 1000, &tick),
+               "power-channel.md §7.2: the guest stops executing at once", "TICK %u printed while off", tick);
+    g_autofree char *run = vc_vm_run_state(vm);
+    VC_REQUIRE(ctx, strcmp(run, "prelaunch") == 0, "power-channel.md §12.2: POWEROFF holds the VM in reset",
+               "run state '%s'", run);
+}
+
+VC_CASE_FN(power, poweron_boots_guest)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3") == SPP_POWER_RESULT_OK,
+               "power-channel.md §7.2: POWEROFF succeeds", "POWEROFF failed");
+    vc_power_expect_state(c, 5000, "power-channel.md §6.6: STATE after POWEROFF");
+    uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWERON, "power-channel.md §6.3: every action is answered by RESULT");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §7.3: POWERON of a machine that is off succeeds",
+               "RESULT %s", vc_power_result_name(code));
+    guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §7.3: POWERON boots the machine");
+    VC_REQUIRE(ctx, boot == 2, "power-channel.md §7.3: POWERON boots the machine afresh", "BOOT %u", boot);
+    int state = vc_power_expect_state(c, 5000, "power-channel.md §7.3: the state becomes ON");
+    VC_REQUIRE(ctx, state == SPP_POWER_STATE_ON, "power-channel.md §7.3: the state becomes ON", "STATE %s",
+               vc_power_state_name(state));
+}
+
+VC_CASE_FN(power, poweron_while_on_is_invalid_state)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
+    uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWERON, "power-channel.md §6.3: every action is answered by RESULT");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, "power-channel.md §7.4: POWERON while ON is INVALID_STATE",
+               "RESULT %s", vc_power_result_name(code));
+    require_running_untouched(ctx, vm, "power-channel.md §6.1: an INVALID_STATE action is not performed");
+}
+
+VC_CASE_FN(power, poweroff_while_off_is_invalid_state)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3") == SPP_POWER_RESULT_OK,
+               "power-channel.md §7.2: POWEROFF succeeds", "the first POWEROFF failed");
+    vc_power_expect_state(c, 5000, "power-channel.md §6.6: STATE after POWEROFF");
+    uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, "power-channel.md §7.4: POWEROFF while OFF is INVALID_STATE",
+               "RESULT %s", vc_power_result_name(code));
+    code = vc_power_act(c, SPP_MSGC_POWER_RESET, "power-channel.md §6.3");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, "power-channel.md §7.4: RESET while OFF is INVALID_STATE",
+               "RESULT %s", vc_power_result_name(code));
+}
+
+VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
+{
+    if (vc_options(ctx)->spice_target)
+        vc_skip(ctx, "needs a server configured without POWEROFF");
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &reset_only);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
+    uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.2: an unannounced action is answered");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_UNSUPPORTED, "power-channel.md §6.2: an unannounced action is UNSUPPORTED",
+               "RESULT %s", vc_power_result_name(code));
+    require_running_untouched(ctx, vm, "power-channel.md §6.2: an unannounced action MUST NOT be performed");
+    code = vc_power_act(c, SPP_MSGC_POWER_RESET, "power-channel.md §6.2: the channel stays open");
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §6.2: the channel stays open after UNSUPPORTED",
+               "RESET afterwards: RESULT %s", vc_power_result_name(code));
+}
+
+VC_CASE_FN(power, failure_without_result_cap_is_notify)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerClient) c = linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
+    vc_power_send(c, SPP_MSGC_POWER_POWERON, 0);
+    SppMessage msg = {0};
+    int st = vc_power_next(c, &msg, 5000);
+    static const char *const required =
+        "power-channel.md §6.4: without RESULT a failure is a NOTIFY with severity ERROR, visibility HIGH, what = code";
+    VC_REQUIRE(ctx, st == SPP_OK, required, "no answer to POWERON while ON: %s", spp_conn_error(c->power));
+    VC_REQUIRE(ctx, msg.type == SPP_MSG_NOTIFY, required, "got message type %u", msg.type);
+    VC_REQUIRE(ctx, msg.size >= SPP_MSG_NOTIFY_SIZE, required, "NOTIFY of %u bytes", msg.size);
+    uint32_t severity = spp_le32(msg.data + 8), visibility = spp_le32(msg.data + 12), what = spp_le32(msg.data + 16);
+    uint32_t len = spp_le32(msg.data + 20);
+    vc_diag(ctx, "notify", "severity %u visibility %u what %u text '%.*s'", severity, visibility, what,
+            (int)MIN(len, msg.size - SPP_MSG_NOTIFY_SIZE), (const char *)msg.data + SPP_MSG_NOTIFY_SIZE);
+    gboolean ok = severity == SPP_NOTIFY_SEVERITY_ERROR && visibility == SPP_NOTIFY_VISIBILITY_HIGH &&
+                  what == SPP_POWER_RESULT_INVALID_STATE && len > 0 && len <= msg.size - SPP_MSG_NOTIFY_SIZE;
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, ok, required, "severity %u, visibility %u, what %u, message_len %u", severity, visibility, what, len);
+    st = vc_power_next(c, &msg, 500);
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, st == SPP_ERR_TIMEOUT, "power-channel.md §5.2: no RESULT to a client that did not announce it",
+               "another message followed the NOTIFY (type %u)", msg.type);
+}
+
+VC_CASE_FN(power, success_without_result_cap_is_silent)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
+    vc_power_send(c, SPP_MSGC_POWER_RESET, 0);
+    vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §7.1: RESET restarts the guest");
+    SppMessage msg = {0};
+    int st = vc_power_next(c, &msg, 500);
+    uint16_t type = msg.type;
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, st == SPP_ERR_TIMEOUT || type == SPP_MSG_POWER_STATE,
+               "power-channel.md §6.4: without RESULT, success is silent", "got message type %u", type);
+}
+
+VC_CASE_FN(power, poc_client_gets_poc_behaviour)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, 0);
+    SppMessage msg = {0};
+    int st = vc_power_next(c, &msg, 500);
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, st == SPP_ERR_TIMEOUT, "power-channel.md §10.3: a PoC client receives no STATE",
+               "a message (type %u) arrived unasked", msg.type);
+    vc_power_send(c, SPP_MSGC_POWER_RESET, 0);
+    guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §10.3: a PoC client's RESET is performed");
+    VC_REQUIRE(ctx, boot == 2, "power-channel.md §10.3: a PoC client's RESET is performed", "BOOT %u", boot);
+    vc_power_send(c, SPP_MSGC_POWER_POWERON, 0);
+    st = vc_power_next(c, &msg, 5000);
+    uint16_t type = msg.type;
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, st == SPP_OK && type == SPP_MSG_NOTIFY,
+               "power-channel.md §10.3: a PoC client learns of failures through NOTIFY",
+               "answer to POWERON while ON: %s", st == SPP_OK ? "not a NOTIFY" : spp_conn_error(c->power));
+}
+
+VC_CASE_FN(power, every_client_receives_state)
+{
+    const VcBridgeSpec spec = {.multiple_clients = TRUE};
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &spec);
+    vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) first = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) second = linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
+    VC_REQUIRE(ctx, vc_power_act(first, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3") == SPP_POWER_RESULT_OK,
+               "power-channel.md §7.2: POWEROFF succeeds", "POWEROFF failed");
+    static const char *const required = "power-channel.md §8.4: every client that announced STATE gets every change";
+    int a = vc_power_expect_state(first, 5000, required);
+    int b = vc_power_expect_state(second, 5000, required);
+    VC_REQUIRE(ctx, a == SPP_POWER_STATE_OFF && b == SPP_POWER_STATE_OFF, required,
+               "the acting client saw %s, the other %s", vc_power_state_name(a), vc_power_state_name(b));
+}
+
+VC_CASE_FN(power, wrong_password_causes_no_action)
+{
+    if (vc_options(ctx)->spice_target)
+        vc_skip(ctx, "needs a server with a known ticket");
+    const VcBridgeSpec spec = {.password = "correct horse"};
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &spec);
+    VcVm *vm = vc_power_target_vm(t);
+    g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, "wrong");
+    VC_REQUIRE(ctx, c->link_status == SPP_ERR_LINK && c->link.result == SPP_LINK_ERR_PERMISSION_DENIED,
+               "power-channel.md §8.1: a wrong ticket is refused with PERMISSION_DENIED", "power link: %s",
+               c->link_status == SPP_OK ? "accepted" : spp_conn_error(c->power));
+    /* A client that ignores the refusal and sends RESET anyway. */
+    static const guint8 reset[] = {0x65, 0x00, 0x00, 0x00, 0x00, 0x00};
+    vc_power_send_raw(c, reset, sizeof reset);
+    require_running_untouched(ctx, vm, "power-channel.md §8.2: a refused link causes no action");
+}
+
+VC_CASE_FN(power, unknown_message_type_closes_channel_without_action)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
+    vc_power_send(c, 150, 0);
+    VC_REQUIRE(ctx, vc_power_closed_within(c, 3000), "power-channel.md §6.5: an unknown message type closes the channel",
+               "the channel stayed open after message type 150");
+    require_running_untouched(ctx, vm, "power-channel.md §6.5: no action on the way to closing");
+}
+
+VC_CASE_FN(power, oversized_message_closes_channel_without_action)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
+    /* A RESET header announcing a 1 GiB body: malformed for an empty-bodied action on this server. */
+    guint8 header[SPP_MINI_DATA_HEADER_SIZE];
+    spp_put_le16(header, SPP_MSGC_POWER_RESET);
+    spp_put_le32(header + 2, 1u << 30);
+    vc_power_send_raw(c, header, sizeof header);
+    VC_REQUIRE(ctx, vc_power_closed_within(c, 3000), "power-channel.md §6.5: a malformed message closes the channel",
+               "the channel stayed open after a RESET announcing a 1 GiB body");
+    require_running_untouched(ctx, vm, "power-channel.md §6.5: a malformed message performs no action");
+}
+
+VC_CASE_FN(power, channel_id_other_than_0_is_refused)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect_channel(t, 1, ALL_CAPS, NULL);
+    gboolean closed_without_reply = c->link_status != SPP_OK && !c->link.reply_received;
+    gboolean not_available = c->link_status == SPP_ERR_LINK && (c->link.error == SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE ||
+                                                               c->link.result == SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE);
+    vc_diag(ctx, "refusal", "%s", closed_without_reply ? "closed without a link reply" : spp_conn_error(c->power));
+    VC_REQUIRE(ctx, closed_without_reply || not_available,
+               "power-channel.md §2.2: a power link with channel id 1 is refused (no reply, or CHANNEL_NOT_AVAILABLE)",
+               "power link to id 1: %s", c->link_status == SPP_OK ? "accepted" : spp_conn_error(c->power));
+}
+
+VC_CASE_FN(power, trailing_bytes_in_action_are_ignored)
+{
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    VcVm *vm = vc_power_target_vm(t);
+    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    vc_power_send(c, SPP_MSGC_POWER_RESET, 8);
+    SppMessage msg = {0};
+    int st = spp_recv_type(c->power, SPP_MSG_POWER_RESULT, &msg, 5000);
+    uint32_t code = st == SPP_OK && msg.size >= 6 ? spp_le32(msg.data + 2) : 99;
+    spp_message_clear(&msg);
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §5.5: a receiver ignores trailing bytes",
+               "RESET with 8 trailing bytes: %s", st == SPP_OK ? vc_power_result_name(code) : spp_conn_error(c->power));
+    vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §5.5: the action is performed");
+}
