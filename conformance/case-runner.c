@@ -190,7 +190,10 @@ static void remove_tree(const char *path)
     g_rmdir(path);
 }
 
-int vc_reap_leftovers(void)
+/* Orphans have vmconform as parent (it is a subreaper); running case processes do too, and are
+ * spared: `running` holds their pids. Each orphan is killed and reaped by pid, so a running case's
+ * exit status is never consumed here. */
+static int reap_orphans(GHashTable *running)
 {
     int killed = 0;
     pid_t self = getpid();
@@ -201,7 +204,7 @@ int vc_reap_leftovers(void)
     while ((de = readdir(proc))) {
         char *end;
         long pid = strtol(de->d_name, &end, 10);
-        if (*end || pid <= 0)
+        if (*end || pid <= 0 || g_hash_table_contains(running, GINT_TO_POINTER((int)pid)))
             continue;
         g_autofree char *stat_path = g_strdup_printf("/proc/%ld/stat", pid);
         g_autofree char *stat = NULL;
@@ -214,33 +217,48 @@ int vc_reap_leftovers(void)
         if (!after || sscanf(after + 1, " %c %ld", &state, &ppid) != 2 || ppid != self)
             continue;
         kill((pid_t)pid, SIGKILL);
+        while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+            ;
         killed++;
     }
     closedir(proc);
-    while (waitpid(-1, NULL, WNOHANG) > 0 || (killed && waitpid(-1, NULL, 0) > 0))
-        ;
     return killed;
 }
 
-VcResult *vc_run_case(const VcCase *c, const VcOptions *opts, const char *run_dir)
+struct VcRunning {
+    VcResult *result;
+    const VcOptions *opts;
+    pid_t pid;
+    int fd;
+    gint64 start, deadline;
+    GString *verdict;
+    char *tmpdir;
+};
+
+static GHashTable *running_pids; /* pid -> VcRunning */
+
+VcRunning *vc_case_start(const VcCase *c, const VcOptions *opts, const char *run_dir)
 {
     static unsigned serial;
-    VcResult *r = g_new0(VcResult, 1);
+    VcRunning *run = g_new0(VcRunning, 1);
+    VcResult *r = run->result = g_new0(VcResult, 1);
     r->c = c;
     r->status = VC_STATUS_CRASH;
     r->diag = g_ptr_array_new_with_free_func(g_free);
-
-    g_autofree char *tmpdir = g_strdup_printf("%s/case-%u", run_dir, ++serial);
-    g_mkdir_with_parents(tmpdir, 0700);
+    run->opts = opts;
+    run->fd = -1;
+    run->verdict = g_string_new(NULL);
+    run->tmpdir = g_strdup_printf("%s/case-%u", run_dir, ++serial);
+    g_mkdir_with_parents(run->tmpdir, 0700);
+    run->start = g_get_monotonic_time();
+    run->deadline = run->start + (gint64)(opts->timeout_s * G_USEC_PER_SEC);
 
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
         r->status = VC_STATUS_BROKEN;
         r->message = g_strdup_printf("pipe: %s", g_strerror(errno));
-        return r;
+        return run;
     }
-    gint64 start = g_get_monotonic_time();
-    gint64 deadline = start + (gint64)(opts->timeout_s * G_USEC_PER_SEC);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -248,60 +266,84 @@ VcResult *vc_run_case(const VcCase *c, const VcOptions *opts, const char *run_di
         r->message = g_strdup_printf("fork: %s", g_strerror(errno));
         close(pipefd[0]);
         close(pipefd[1]);
-        return r;
+        return run;
     }
     if (pid == 0) {
         close(pipefd[0]);
-        run_child(c, opts, pipefd[1], tmpdir, deadline);
+        run_child(c, opts, pipefd[1], run->tmpdir, run->deadline);
     }
     setpgid(pid, pid);
     close(pipefd[1]);
+    run->pid = pid;
+    run->fd = pipefd[0];
+    fcntl(run->fd, F_SETFL, O_NONBLOCK);
+    if (!running_pids)
+        running_pids = g_hash_table_new(NULL, NULL);
+    g_hash_table_insert(running_pids, GINT_TO_POINTER(pid), run);
+    return run;
+}
 
-    GString *buf = g_string_new(NULL);
-    gboolean timed_out = FALSE;
+int vc_case_fd(const VcRunning *run)
+{
+    return run->fd;
+}
+
+gint64 vc_case_deadline(const VcRunning *run)
+{
+    return run->deadline;
+}
+
+gboolean vc_case_feed(VcRunning *run)
+{
+    if (run->fd < 0)
+        return TRUE;
     for (;;) {
-        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
-        if (left_ms <= 0) {
-            timed_out = TRUE;
-            break;
-        }
-        struct pollfd p = {pipefd[0], POLLIN, 0};
-        int n = poll(&p, 1, (int)MIN(left_ms, 1000));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            continue;
         char chunk[4096];
-        ssize_t got = read(pipefd[0], chunk, sizeof chunk);
+        ssize_t got = read(run->fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR)
             continue;
+        if (got < 0 && errno == EAGAIN)
+            return FALSE;
         if (got <= 0)
-            break;
-        g_string_append_len(buf, chunk, got);
+            return TRUE;
+        g_string_append_len(run->verdict, chunk, got);
+        if ((size_t)got < sizeof chunk)
+            return FALSE;
     }
-    close(pipefd[0]);
+}
 
+VcResult *vc_case_finish(VcRunning *run)
+{
+    VcResult *r = run->result;
+    gboolean timed_out = run->fd >= 0 && g_get_monotonic_time() >= run->deadline;
+    if (run->fd >= 0)
+        close(run->fd);
     int wstatus = 0;
-    if (timed_out) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
+    if (run->pid > 0) {
+        if (timed_out) {
+            kill(-run->pid, SIGKILL);
+            kill(run->pid, SIGKILL);
+        }
+        while (waitpid(run->pid, &wstatus, 0) < 0 && errno == EINTR)
+            ;
+        kill(-run->pid, SIGKILL); /* anything left in the case's process group */
+        g_hash_table_remove(running_pids, GINT_TO_POINTER(run->pid));
+        int leftovers = reap_orphans(running_pids);
+        if (leftovers) {
+            g_ptr_array_add(r->diag, g_strdup("leftover_processes_killed"));
+            g_ptr_array_add(r->diag, g_strdup_printf("%d", leftovers));
+        }
     }
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-        ;
-    kill(-pid, SIGKILL); /* anything left in the case's process group */
-    int leftovers = vc_reap_leftovers();
-    r->seconds = (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+    r->seconds = (double)(g_get_monotonic_time() - run->start) / G_USEC_PER_SEC;
 
-    g_auto(GStrv) lines = g_strsplit(buf->str, "\n", -1);
-    g_string_free(buf, TRUE);
+    g_auto(GStrv) lines = g_strsplit(run->verdict->str, "\n", -1);
     for (char **l = lines; *l; l++)
         apply_field(r, *l);
-
     if (timed_out) {
         r->status = VC_STATUS_TIMEOUT;
         g_free(r->message);
         r->message = g_strdup_printf("no verdict within the %g s deadline; the case's processes were killed",
-                                     opts->timeout_s);
+                                     run->opts->timeout_s);
     } else if (r->status == VC_STATUS_CRASH) {
         r->message = WIFSIGNALED(wstatus)
                          ? g_strdup_printf("case process died with signal %d (%s)", WTERMSIG(wstatus),
@@ -309,11 +351,10 @@ VcResult *vc_run_case(const VcCase *c, const VcOptions *opts, const char *run_di
                          : g_strdup_printf("case process exited with status %d and no verdict",
                                            WEXITSTATUS(wstatus));
     }
-    if (leftovers) {
-        g_ptr_array_add(r->diag, g_strdup("leftover_processes_killed"));
-        g_ptr_array_add(r->diag, g_strdup_printf("%d", leftovers));
-    }
-    remove_tree(tmpdir);
+    remove_tree(run->tmpdir);
+    g_free(run->tmpdir);
+    g_string_free(run->verdict, TRUE);
+    g_free(run);
     return r;
 }
 

@@ -23,8 +23,20 @@ typedef struct {
     char *known_deviation; /* set by the caller from the expectations file */
 } VcResult;
 
-/* run_dir: an existing private directory; the case gets a fresh TMPDIR under it, removed afterwards. */
-VcResult *vc_run_case(const VcCase *c, const VcOptions *opts, const char *run_dir);
+/* A case running in its child process. Several may run at once: start them, poll their fds,
+ * feed each when readable, and finish each once fed to EOF or past its deadline. */
+typedef struct VcRunning VcRunning;
+
+/* run_dir: an existing private directory; the case gets a fresh TMPDIR under it, removed when
+ * it finishes. */
+VcRunning *vc_case_start(const VcCase *c, const VcOptions *opts, const char *run_dir);
+int vc_case_fd(const VcRunning *run);           /* -1 when the case could not start */
+gint64 vc_case_deadline(const VcRunning *run);  /* monotonic microseconds */
+gboolean vc_case_feed(VcRunning *run);          /* reads what is there; TRUE at EOF */
+/* Reaps the case (killing it when past its deadline), kills whatever it left behind, and returns
+ * the verdict. Frees run. */
+VcResult *vc_case_finish(VcRunning *run);
+
 void vc_result_free(VcResult *r);
 
 /* "pass", "fail", ... */
@@ -33,11 +45,8 @@ const char *vc_status_name(VcStatus s);
 /* TRUE when the result counts against the run (a failure not marked as a known deviation). */
 gboolean vc_result_is_failure(const VcResult *r);
 
-/* Kills every process left over from a case: vmconform is a child subreaper, so whatever a case
- * started (QEMU, the bridge) becomes its child when the case process ends. Returns how many. */
-int vc_reap_leftovers(void);
-
-/* Called once from main, before any case: makes vmconform a child subreaper. */
+/* Called once from main, before any case: makes vmconform a child subreaper, so whatever a case
+ * started (QEMU, the bridge) becomes vmconform's child when the case process ends, and is killed. */
 void vc_runner_init(void);
 
 #endif /* VMCONFORM_CASE_RUNNER_H */

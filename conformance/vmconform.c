@@ -1,6 +1,7 @@
 /* vmconform: boots QEMU and checks reset, power-off and snapshot-job outcomes against docs/.
  * Exit status: 0 all passed (known deviations allowed), 1 something failed, 2 usage or environment. */
 #include <errno.h>
+#include <poll.h>
 #include <fnmatch.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -77,12 +78,14 @@ int main(int argc, char **argv)
     char *qemu = NULL, *bridge = NULL, *guest = NULL, *spice = NULL, *password_file = NULL;
     char *junit = NULL, *json = NULL, *expect = NULL;
     double timeout = 60;
+    int jobs = 2;
     GOptionEntry entries[] = {
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the selected cases and exit", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &case_globs, "Run cases matching GLOB (suite.name or name)", "GLOB"},
         {"suite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &suite_names, "Run one suite: power, snapshot, qmp-power", "NAME"},
         {"smoke", 0, 0, G_OPTION_ARG_NONE, &smoke, "Run only the short smoke subset", NULL},
         {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "Deadline per case in seconds (default 60)", "S"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Cases run at once (default 2)", "N"},
         {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu, "QEMU binary (default qemu-system-x86_64)", "PATH"},
         {"bridge", 0, 0, G_OPTION_ARG_FILENAME, &bridge, "spice-power-bridge binary", "PATH"},
         {"guest", 0, 0, G_OPTION_ARG_FILENAME, &guest, "Boot-sector guest image", "PATH"},
@@ -102,6 +105,8 @@ int main(int argc, char **argv)
         usage_error("unexpected argument '%s'", argv[1]);
     if (!(timeout > 0 && timeout <= 3600))
         usage_error("--timeout must be between 0 and 3600 seconds, got %g", timeout);
+    if (jobs < 1 || jobs > 64)
+        usage_error("--jobs must be between 1 and 64, got %d", jobs);
     for (char **s = suite_names; s && *s; s++)
         if (!known_suite(*s))
             usage_error("unknown suite '%s' (known: power, snapshot, qmp-power)", *s);
@@ -160,22 +165,59 @@ int main(int argc, char **argv)
         usage_error("cannot create a run directory: %s", g_strerror(errno));
 
     vc_runner_init();
-    fprintf(stderr, "vmconform: %u case(s) against %s (%s)%s%s\n", chosen->len, opts.qemu, implementation,
-            deviations ? ", known deviations from " : "", deviations ? expect_path : "");
+    fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s%s\n", chosen->len, opts.qemu,
+            implementation, jobs, deviations ? ", known deviations from " : "", deviations ? expect_path : "");
     vc_tap_begin(stdout, chosen->len);
     GPtrArray *results = g_ptr_array_new_with_free_func((GDestroyNotify)vc_result_free);
+    g_ptr_array_set_size(results, chosen->len);
+    VcRunning **running = g_new0(VcRunning *, chosen->len);
+    guint next_to_start = 0, next_to_report = 0, in_flight = 0;
     gboolean failed = FALSE;
-    for (guint i = 0; i < chosen->len; i++) {
-        const VcCase *c = g_ptr_array_index(chosen, i);
-        VcResult *r = vc_run_case(c, &opts, run_dir);
-        g_autofree char *id = g_strdup_printf("%s.%s", c->suite, c->name);
-        const char *reason = deviations ? g_hash_table_lookup(deviations, id) : NULL;
-        if (reason)
-            r->known_deviation = g_strdup(reason);
-        failed |= vc_result_is_failure(r);
-        vc_tap_result(stdout, i + 1, r);
-        g_ptr_array_add(results, r);
+    /* Cases run up to `jobs` at a time; results are reported in registry order. */
+    while (next_to_report < chosen->len) {
+        while (in_flight < (guint)jobs && next_to_start < chosen->len) {
+            running[next_to_start] = vc_case_start(g_ptr_array_index(chosen, next_to_start), &opts, run_dir);
+            next_to_start++;
+            in_flight++;
+        }
+        GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+        GArray *owners = g_array_new(FALSE, FALSE, sizeof(guint));
+        gint64 soonest = G_MAXINT64;
+        for (guint i = next_to_report; i < next_to_start; i++) {
+            if (!running[i])
+                continue;
+            struct pollfd p = {vc_case_fd(running[i]), POLLIN, 0};
+            g_array_append_val(fds, p);
+            g_array_append_val(owners, i);
+            soonest = MIN(soonest, vc_case_deadline(running[i]));
+        }
+        gint64 wait_ms = soonest == G_MAXINT64 ? 0 : MAX(0, (soonest - g_get_monotonic_time()) / 1000 + 1);
+        if (fds->len)
+            poll((struct pollfd *)fds->data, fds->len, (int)MIN(wait_ms, 1000));
+        for (guint k = 0; k < fds->len; k++) {
+            guint i = g_array_index(owners, guint, k);
+            struct pollfd *p = &g_array_index(fds, struct pollfd, k);
+            gboolean done = p->fd < 0 || ((p->revents & (POLLIN | POLLHUP | POLLERR)) && vc_case_feed(running[i]));
+            if (done || g_get_monotonic_time() >= vc_case_deadline(running[i])) {
+                VcResult *r = vc_case_finish(running[i]);
+                running[i] = NULL;
+                in_flight--;
+                g_autofree char *id = g_strdup_printf("%s.%s", r->c->suite, r->c->name);
+                const char *reason = deviations ? g_hash_table_lookup(deviations, id) : NULL;
+                if (reason)
+                    r->known_deviation = g_strdup(reason);
+                failed |= vc_result_is_failure(r);
+                g_ptr_array_index(results, i) = r;
+            }
+        }
+        g_array_free(fds, TRUE);
+        g_array_free(owners, TRUE);
+        while (next_to_report < next_to_start && g_ptr_array_index(results, next_to_report)) {
+            vc_tap_result(stdout, next_to_report + 1, g_ptr_array_index(results, next_to_report));
+            next_to_report++;
+        }
     }
+    g_free(running);
     g_rmdir(run_dir);
     vc_print_summary(stdout, results);
 
