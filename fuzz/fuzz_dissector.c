@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SPP_FUZZ_MAX_INPUT   65536  /* larger inputs are cut (the .options file says 4096) */
 #define SPP_FUZZ_MAX_RECORDS 64     /* frames per connection-mode input */
-#define SPP_EPAN_RENEW       20000  /* connection-mode inputs per epan_t */
+#define SPP_EPAN_RENEW       100000 /* connection-mode inputs per epan_t (FUZZ_DISSECTOR_EPAN_RENEW) */
 #define SPP_TAGS_MAX         64
 
 static epan_t *fuzz_epan;
@@ -91,6 +91,7 @@ static guint32 framenum;
 static guint32 inputs;
 static guint32 conn_inputs;      /* connection-mode inputs since the epan was created */
 static guint32 conn_serial;      /* gives every connection its own ports */
+static guint32 epan_renew = SPP_EPAN_RENEW;
 static guint8 frame_buf[SPP_TAGS_MAX + SPP_FUZZ_MAX_INPUT];
 
 static void
@@ -168,6 +169,8 @@ LLVMFuzzerInitialize(int *argc _U_, char ***argv)
     g_setenv("XDG_DATA_HOME", "/nonexistent", FALSE);
     fuzz_visible = visible && strcmp(visible, "1") == 0;
     fuzz_columns = columns && strcmp(columns, "1") == 0;
+    if (getenv("FUZZ_DISSECTOR_EPAN_RENEW"))
+        epan_renew = (guint32)strtoul(getenv("FUZZ_DISSECTOR_EPAN_RENEW"), NULL, 10);
 
     init_process_policies();
     err = configuration_init((*argv)[0], NULL);
@@ -270,7 +273,7 @@ fuzz_connection(const uint8_t *data, size_t size)
     size_t off = 1, nrec = 0, i;
     int pass;
 
-    if (conn_inputs++ >= SPP_EPAN_RENEW) {     /* drop the accumulated conversations */
+    if (conn_inputs++ >= epan_renew) {     /* drop the accumulated conversations */
         epan_dissect_free(fuzz_edt);
         epan_free(fuzz_epan);
         fuzz_epan_create();
