@@ -190,6 +190,15 @@ static void remove_tree(const char *path)
     g_rmdir(path);
 }
 
+static GHashTable *spared_pids; /* vmconform's own helpers, e.g. dumpcap */
+
+void vc_runner_spare_pid(pid_t pid)
+{
+    if (!spared_pids)
+        spared_pids = g_hash_table_new(NULL, NULL);
+    g_hash_table_add(spared_pids, GINT_TO_POINTER((int)pid));
+}
+
 /* Orphans have vmconform as parent (it is a subreaper); running case processes do too, and are
  * spared: `running` holds their pids. Each orphan is killed and reaped by pid, so a running case's
  * exit status is never consumed here. */
@@ -204,7 +213,8 @@ static int reap_orphans(GHashTable *running)
     while ((de = readdir(proc))) {
         char *end;
         long pid = strtol(de->d_name, &end, 10);
-        if (*end || pid <= 0 || g_hash_table_contains(running, GINT_TO_POINTER((int)pid)))
+        if (*end || pid <= 0 || g_hash_table_contains(running, GINT_TO_POINTER((int)pid)) ||
+            (spared_pids && g_hash_table_contains(spared_pids, GINT_TO_POINTER((int)pid))))
             continue;
         g_autofree char *stat_path = g_strdup_printf("/proc/%ld/stat", pid);
         g_autofree char *stat = NULL;

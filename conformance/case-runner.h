@@ -2,6 +2,8 @@
 #ifndef VMCONFORM_CASE_RUNNER_H
 #define VMCONFORM_CASE_RUNNER_H
 
+#include <sys/types.h>
+
 #include "case.h"
 
 typedef enum {
@@ -44,6 +46,9 @@ const char *vc_status_name(VcStatus s);
 
 /* TRUE when the result counts against the run (a failure not marked as a known deviation). */
 gboolean vc_result_is_failure(const VcResult *r);
+
+/* A child of vmconform's own (not a case's) that the orphan sweep must leave alone. */
+void vc_runner_spare_pid(pid_t pid);
 
 /* Called once from main, before any case: makes vmconform a child subreaper, so whatever a case
  * started (QEMU, the bridge) becomes vmconform's child when the case process ends, and is killed. */

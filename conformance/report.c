@@ -142,7 +142,20 @@ static void xml_attr(GString *s, const char *name, const char *value)
     g_string_append_printf(s, " %s=\"%s\"", name, esc);
 }
 
-gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target, GError **error)
+void vc_print_capture(FILE *out, const char *capture_path, const char *decoded)
+{
+    fprintf(out, "# capture: %s%s\n", capture_path, decoded ? ", decoded by tshark with spicepower:" : " (not decoded)");
+    if (!decoded)
+        return;
+    g_auto(GStrv) lines = g_strsplit(decoded, "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l)
+            fprintf(out, "#   %s\n", *l);
+    fflush(out);
+}
+
+gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target, const char *decoded,
+                        GError **error)
 {
     GString *s = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
     xml_attr(s, "name", "vmconform");
@@ -199,13 +212,18 @@ gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target
         }
         g_string_append(s, "    </testcase>\n");
     }
+    if (decoded) {
+        g_autofree char *esc = g_markup_escape_text(decoded, -1);
+        g_string_append_printf(s, "  <system-out>%s</system-out>\n", esc);
+    }
     g_string_append(s, "</testsuites>\n");
     gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);
     g_string_free(s, TRUE);
     return ok;
 }
 
-gboolean vc_write_json(const char *path, GPtrArray *results, const char *target, GError **error)
+gboolean vc_write_json(const char *path, GPtrArray *results, const char *target, const char *capture_path,
+                       const char *decoded, GError **error)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
@@ -254,6 +272,20 @@ gboolean vc_write_json(const char *path, GPtrArray *results, const char *target,
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+    if (capture_path) {
+        json_builder_set_member_name(b, "capture");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "file");
+        json_builder_add_string_value(b, capture_path);
+        json_builder_set_member_name(b, "decoded");
+        json_builder_begin_array(b);
+        g_auto(GStrv) lines = g_strsplit(decoded ? decoded : "", "\n", -1);
+        for (char **l = lines; *l; l++)
+            if (**l)
+                json_builder_add_string_value(b, *l);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
     json_builder_end_object(b);
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = json_builder_get_root(b);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "case-list.h"
+#include "capture.h"
 #include "case-runner.h"
 #include "expectations.h"
 #include "guest.h"
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
     gboolean list = FALSE, smoke = FALSE;
     char **case_globs = NULL, **suite_names = NULL;
     char *qemu = NULL, *bridge = NULL, *guest = NULL, *spice = NULL, *password_file = NULL;
-    char *junit = NULL, *json = NULL, *expect = NULL;
+    char *junit = NULL, *json = NULL, *expect = NULL, *capture_path = NULL, *plugin = NULL;
     double timeout = 60;
     int jobs = 2;
     GOptionEntry entries[] = {
@@ -94,6 +95,9 @@ int main(int argc, char **argv)
         {"expect", 0, 0, G_OPTION_ARG_FILENAME, &expect, "Known deviations file (default: by QEMU version)", "FILE"},
         {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report", "FILE"},
         {"json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write a JSON report", "FILE"},
+        {"capture", 0, 0, G_OPTION_ARG_FILENAME, &capture_path,
+         "Record the run's SPICE traffic (dumpcap on lo) and add it, decoded, to the report", "FILE"},
+        {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "spicepower.so used to decode --capture", "PATH"},
         {NULL},
     };
     g_autoptr(GOptionContext) octx = g_option_context_new("- check QEMU and SPICE power channels against docs/");
@@ -146,6 +150,16 @@ int main(int argc, char **argv)
         usage_error("guest image '%s' not found (build the project or pass --guest)", opts.guest_image);
     if (password_file && !g_file_test(password_file, G_FILE_TEST_IS_REGULAR))
         usage_error("password file '%s' not found", password_file);
+    if (!plugin)
+        plugin = g_strdup(VMCONFORM_DEFAULT_PLUGIN);
+    if (capture_path) {
+        g_autofree char *dumpcap = g_find_program_in_path("dumpcap");
+        if (!dumpcap)
+            usage_error("--capture needs dumpcap (install the Debian package wireshark-common)");
+        if (!g_file_test(plugin, G_FILE_TEST_IS_REGULAR))
+            usage_error("--capture needs the spicepower plugin; '%s' not found (build WITH_DISSECTOR or pass --plugin)",
+                        plugin);
+    }
     g_autofree char *implementation = qemu_implementation(opts.qemu);
     if (!implementation)
         usage_error("'%s --version' did not report a QEMU version", opts.qemu);
@@ -164,6 +178,9 @@ int main(int argc, char **argv)
     if (!g_mkdtemp(run_dir))
         usage_error("cannot create a run directory: %s", g_strerror(errno));
 
+    VcCapture *capture = NULL;
+    if (capture_path && !(capture = vc_capture_start(capture_path, &err)))
+        usage_error("--capture: %s", err->message);
     vc_runner_init();
     fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s%s\n", chosen->len, opts.qemu,
             implementation, jobs, deviations ? ", known deviations from " : "", deviations ? expect_path : "");
@@ -219,12 +236,22 @@ int main(int argc, char **argv)
     }
     g_free(running);
     g_rmdir(run_dir);
+    g_autofree char *decoded = NULL;
+    if (capture) {
+        vc_capture_stop(capture);
+        decoded = vc_capture_decode(capture_path, plugin, &err);
+        if (!decoded) {
+            fprintf(stderr, "vmconform: --capture: %s\n", err->message);
+            g_clear_error(&err);
+        }
+        vc_print_capture(stdout, capture_path, decoded);
+    }
     vc_print_summary(stdout, results);
 
     g_autofree char *target = g_strdup_printf("%s (%s)", implementation, spice ? spice : "spice-power-bridge");
-    if (junit && !vc_write_junit(junit, results, target, &err))
+    if (junit && !vc_write_junit(junit, results, target, decoded, &err))
         usage_error("cannot write %s: %s", junit, err->message);
-    if (json && !vc_write_json(json, results, target, &err))
+    if (json && !vc_write_json(json, results, target, capture_path, decoded, &err))
         usage_error("cannot write %s: %s", json, err->message);
     g_ptr_array_unref(results);
     g_ptr_array_free(chosen, TRUE);
