@@ -118,6 +118,10 @@ int main(int argc, char **argv)
         usage_error("--password-file needs --spice");
     if (spice && !strchr(spice, ':'))
         usage_error("--spice wants HOST:PORT, got '%s'", spice);
+    /* One endpoint shared by every case: a SPICE server commonly serves one client at a time, and a
+     * new session would disconnect another case's. */
+    if (spice)
+        jobs = 1;
 
     GPtrArray *chosen = g_ptr_array_new();
     for (size_t i = 0; i < G_N_ELEMENTS(registry); i++)
