@@ -78,15 +78,23 @@ static void die_with_parent(gpointer unused)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static void start_bridge(Rig *rig, const char *actions)
+static void start_bridge(Rig *rig, const char *actions, const char *const *extra)
 {
     g_autofree char *qmp_arg = g_strconcat("unix:", rig->qmp_link, NULL);
     g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", rig->port);
-    const char *argv[] = {SPP_BRIDGE_PATH, "--qmp", qmp_arg, "--listen", listen, "--disable-ticketing",
-                          "--actions", actions, NULL};
+    GPtrArray *args = g_ptr_array_new();
+    const char *fixed[] = {SPP_BRIDGE_PATH, "--qmp", qmp_arg, "--listen", listen, "--disable-ticketing",
+                           "--actions", actions};
+    for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
+        g_ptr_array_add(args, (gpointer)fixed[i]);
+    for (const char *const *e = extra; e && *e; e++)
+        g_ptr_array_add(args, (gpointer)*e);
+    g_ptr_array_add(args, NULL);
+    const char **argv = (const char **)args->pdata;
     g_autoptr(GError) err = NULL;
     g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, &rig->bridge,
                   &err);
+    g_ptr_array_free(args, TRUE);
     g_assert_no_error(err);
 }
 
@@ -112,7 +120,7 @@ static void connect_client(Rig *rig)
         g_error("power channel link: %s", spp_conn_error(rig->power));
 }
 
-static Rig *rig_new(const char *actions)
+static Rig *rig_new_with(const char *actions, const char *const *extra, gboolean link_power)
 {
     Rig *rig = g_new0(Rig, 1);
     rig->dir = g_dir_make_tmp("bridge-e2e-XXXXXX", NULL);
@@ -121,9 +129,15 @@ static Rig *rig_new(const char *actions)
     attach_monitor(rig);
     point_link_at(rig, rig->qemu);
     rig->port = free_port();
-    start_bridge(rig, actions);
-    connect_client(rig);
+    start_bridge(rig, actions, extra);
+    if (link_power)
+        connect_client(rig);
     return rig;
+}
+
+static Rig *rig_new(const char *actions)
+{
+    return rig_new_with(actions, NULL, TRUE);
 }
 
 static void rig_free(Rig *rig)
@@ -257,6 +271,65 @@ static void test_qemu_gone_then_back(void)
     rig_free(rig);
 }
 
+/* A throwaway CA and server certificate for the TLS test, made with the openssl tool. */
+static char *make_certs(void)
+{
+    char *dir = g_dir_make_tmp("bridge-tls-XXXXXX", NULL);
+    g_autofree char *script = g_strdup_printf(
+        "set -e; cd '%s';"
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout ca-key.pem -out ca-cert.pem;"
+        "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server-key.pem -out server.csr;"
+        "openssl x509 -req -days 1 -in server.csr -CA ca-cert.pem -CAkey ca-key.pem -CAcreateserial -out server-cert.pem",
+        dir);
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    int status;
+    g_autoptr(GError) err = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, NULL, NULL, &status, &err));
+    g_assert_no_error(err);
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    return dir;
+}
+
+/* --tls-channel power: a plain link to the power channel is refused with NEED_SECURED, while the
+ * main channel still links in plain text (power-channel.md §8.1). */
+static void test_tls_channel_power(void)
+{
+    g_autofree char *certs = make_certs();
+    g_autofree char *ca = g_build_filename(certs, "ca-cert.pem", NULL);
+    g_autofree char *cert = g_build_filename(certs, "server-cert.pem", NULL);
+    g_autofree char *key = g_build_filename(certs, "server-key.pem", NULL);
+    g_autofree char *tls_port = g_strdup_printf("%d", free_port());
+    const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
+                           "--x509-key-file", key, "--tls-channel", "power", NULL};
+    Rig *rig = rig_new_with("reset,poweroff,poweron", extra, FALSE);
+    uint32_t session = 0;
+    for (int i = 0; i < 100; i++) {
+        rig->main_conn = spp_conn_new();
+        if (spp_main_connect(rig->main_conn, "127.0.0.1", rig->port, NULL, 3000, &session) == SPP_OK)
+            break;
+        spp_conn_free(rig->main_conn);
+        rig->main_conn = NULL;
+        g_usleep(50000);
+    }
+    g_assert_nonnull(rig->main_conn);
+    uint32_t caps = SPP_CAP_MASK(SPP_POWER_CAP_STATE);
+    rig->power = spp_conn_new();
+    int st = spp_channel_connect(rig->power, "127.0.0.1", rig->port, session, SPP_CHANNEL_POWER, 0, &caps, 1, NULL,
+                                 3000, &rig->info);
+    g_assert_cmpint(st, ==, SPP_ERR_LINK);
+    g_assert_true(rig->info.reply_received);
+    g_assert_cmpuint(rig->info.error, ==, SPP_LINK_ERR_NEED_SECURED);
+    rig_free(rig);
+    const char *files[] = {"ca-cert.pem", "ca-key.pem", "server-cert.pem", "server-key.pem", "server.csr",
+                           "ca-cert.srl"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *f = g_build_filename(certs, files[i], NULL);
+        g_unlink(f);
+    }
+    g_rmdir(certs);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -265,5 +338,6 @@ int main(int argc, char **argv)
     g_test_add_func("/bridge/poweroff-then-poweron", test_poweroff_then_poweron);
     g_test_add_func("/bridge/unannounced-action-sends-no-qmp", test_unannounced_action_sends_no_qmp);
     g_test_add_func("/bridge/qemu-gone-then-back", test_qemu_gone_then_back);
+    g_test_add_func("/bridge/tls-channel-power", test_tls_channel_power);
     return g_test_run();
 }
