@@ -31,17 +31,19 @@
  * epan_dissect_reset. File-scope memory (conversations) only grows in connection mode; the
  * epan is recreated every SPP_EPAN_RENEW connection-mode inputs to bound it.
  *
- * Environment: WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 and G_SLICE=always-malloc are set here unless
- * already set, so a DISSECTOR_ASSERT or a bad proto_tree_add_* call aborts (a finding) instead
- * of becoming an expert warning. Speed against strictness, chosen by the environment:
+ * Environment: WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 is set here unless already set, so a
+ * DISSECTOR_ASSERT or a bad proto_tree_add_* call aborts (a finding) instead of becoming an
+ * expert warning. Speed against strictness, chosen by the environment:
  *   WIRESHARK_DEBUG_WMEM_OVERRIDE=simple  every wmem allocation is a real malloc, so ASan sees
  *                                         overflows of packet-scope memory (about 2x slower);
+ *   G_SLICE=always-malloc                 GLib slices through malloc too (about 30% slower);
  *   FUZZ_DISSECTOR_VISIBLE_TREE=1         visible tree: proto.c checks every field's type and
  *                                         encoding, not only referenced ones (about 2x slower);
  *   FUZZ_DISSECTOR_COLUMNS=1              fill the columns too (formats every col_* text; about
  *                                         30% slower).
- * The defaults (fuzzshark's choices: invisible tree, no columns; wmem block allocator) are for
- * long campaigns; the corpus and smoke ctests run the strict settings (fuzz_dissector.cmake).
+ * The defaults (fuzzshark's choices: invisible tree, no columns; wmem block allocator, GLib's
+ * slice allocator) are for long campaigns; the corpus and smoke ctests run the strict settings
+ * (fuzz_dissector.cmake).
  * Leak detection: libwireshark keeps caches that grow across inputs, which libFuzzer's per-input
  * leak check mistakes for leaks (60 exec/s); the ctests and .options turn it off. The plugin
  * allocates only from wmem scopes that Wireshark frees.
@@ -162,7 +164,6 @@ LLVMFuzzerInitialize(int *argc _U_, char ***argv)
     const char *columns = getenv("FUZZ_DISSECTOR_COLUMNS");
 
     g_setenv("WIRESHARK_ABORT_ON_DISSECTOR_BUG", "1", FALSE);
-    g_setenv("G_SLICE", "always-malloc", FALSE);
     /* No personal profile: nothing on this machine changes what is fuzzed. */
     g_setenv("XDG_CACHE_HOME", "/nonexistent", FALSE);
     g_setenv("XDG_CONFIG_HOME", "/nonexistent", FALSE);
