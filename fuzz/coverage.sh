@@ -9,8 +9,9 @@
 # and prints line and branch coverage per target. TARGET defaults to every target the build
 # produced (fuzz/fuzz-targets.tsv in the build dir).
 #
-# Code under test: SPP_FUZZ_COVERAGE_<target>_SOURCES in fuzz/<target>.cmake (repo-relative files
-# or directories, ';' or ',' separated). A target without it is reported over all its code.
+# Code under test: SPP_FUZZ_COVERAGE_<target>_SOURCES in fuzz/<target>.cmake (files or directories,
+# repo-relative or absolute, ';' or ',' separated). A target without it is reported over all its
+# code.
 #
 # Environment:
 #   SPP_COVERAGE_BUILD_DIR    build dir (default: ${TMPDIR:-/tmp}/spicepower-coverage)
@@ -102,7 +103,13 @@ for t in "${selected[@]}"; do
     filters=()
     if [ -n "$sources" ]; then
         IFS=',;' read -r -a parts <<<"$sources"
-        for p in "${parts[@]}"; do [ -n "$p" ] && filters+=("$repo/$p"); done
+        for p in "${parts[@]}"; do
+            case "$p" in
+                "") ;;
+                /*) filters+=("$p") ;;          # absolute, e.g. generated files in the build tree
+                *) filters+=("$repo/$p") ;;
+            esac
+        done
     fi
     "$cov" export -summary-only -instr-profile="$dir/merged.profdata" "$bin" "${filters[@]}" >"$dir/summary.json"
     "$cov" report -instr-profile="$dir/merged.profdata" "$bin" "${filters[@]}" >"$dir/report.txt"
