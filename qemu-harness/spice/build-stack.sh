@@ -58,6 +58,10 @@ unpack() {
 series_apply() {
     dir=$1 sdir=$2 mode=$3
     [ -f "$sdir/series" ] || die "no series file in $sdir"
+    # Inside another git work tree (a build directory in the project's clone) `git apply` resolves
+    # paths against that tree's top and silently skips every hunk outside the current directory:
+    # a repository of its own makes the unpacked source the top.
+    [ -d "$dir/.git" ] || git -C "$dir" init -q
     grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
         [ -f "$sdir/$p" ] || die "series lists $p, which is not in $sdir"
         git -C "$dir" apply --check "$sdir/$p" || die "$(basename "$sdir")/$p does not apply"
