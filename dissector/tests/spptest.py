@@ -2,8 +2,11 @@
 """Golden tests of the spicepower plugin, in the style of Wireshark's test/suite_dissectors:
 capture bytes -> pcap -> tshark -T json -> compare with a checked-in expectation.
 
-A capture is a recipe, captures/NAME.txt (see captures/README.md for the syntax); its
-expectation is expected/NAME.json. `spptest.py check NAME --update` (re)writes the
+A capture is a recipe, captures/NAME.txt (see captures/README.md for the syntax), or a
+checked-in capture file, captures/NAME.pcap or .pcapng, recorded from the real
+spice-power-bridge (real/record-bridge.sh); its expectation is expected/NAME.json. A recipe's
+expectation pins every frame; a recorded capture's pins what is stable from one recording to
+the next (see summarise_recorded). `spptest.py check NAME --update` (re)writes the
 expectation; review the diff before committing it.
 
 tshark ignores WIRESHARK_PLUGIN_DIR when uid or gid is 0, so as root every tshark run
@@ -199,6 +202,33 @@ def build_capture(args, recipe, out_path, workdir):
     return options
 
 
+RECORDED_EXTENSIONS = (".pcap", ".pcapng")
+
+
+def find_capture(args, name):
+    """('recipe', path) for captures/NAME.txt, ('recorded', path) for a checked-in capture."""
+    recipe = os.path.join(args.captures, name + ".txt")
+    if os.path.exists(recipe):
+        return "recipe", recipe
+    for ext in RECORDED_EXTENSIONS:
+        path = os.path.join(args.captures, name + ext)
+        if os.path.exists(path):
+            return "recorded", path
+    raise TestFailure("no capture %s.txt, .pcap or .pcapng in %s" % (name, args.captures))
+
+
+def prepare_capture(args, sandbox, name):
+    """Puts NAME's capture into the sandbox (readable by uid 65534); returns (kind, path, options)."""
+    kind, source = find_capture(args, name)
+    if kind == "recipe":
+        capture = sandbox.path(name + ".pcapng")
+        return kind, capture, build_capture(args, source, capture, sandbox.dir)
+    capture = sandbox.path(os.path.basename(source))
+    shutil.copyfile(source, capture)
+    os.chmod(capture, 0o644)
+    return kind, capture, {"tshark": [], "stats": True, "two_pass": True, "export_pdu": None}
+
+
 # ---- summarising tshark output -----------------------------------------------------------
 
 def collect_experts(node, out):
@@ -251,6 +281,147 @@ def summarise(sandbox, capture, options):
     return result
 
 
+# What a recording does not reproduce: keys, tickets, session ids, timestamps, frame numbers
+# (request/response links are kept as "present"). Ports, addresses, TCP stream numbers and
+# frame numbers never enter the summary.
+VOLATILE_FIELDS = {
+    "spicepower.link.connection_id", "spicepower.link.pub_key", "spicepower.ticket",
+    "spicepower.notify.time_stamp", "spicepower.response_time",
+}
+LINK_FIELDS = {"spicepower.response_in", "spicepower.request_in"}
+# Keepalive and flow control: spice-server sends PING on a timer (and the client answers PONG
+# and ACKs by window), so how many there are and where they fall differs between recordings.
+# They are decoded all the same: an expert info or malformed mark in their frames still counts.
+KEEPALIVE = {("1", "4"), ("1", "3"), ("0", "3"), ("0", "2"), ("0", "1")}   # (direction, type)
+# -z spicepower,tree sections that do not count keepalives.
+STABLE_STATS = ("Power actions", "Results by request", "Power states reported")
+
+
+def flatten_fields(node, out):
+    """The leaf fields of one spicepower tree, in tree order (subtree labels dropped)."""
+    for key, value in node.items():
+        if key == "_ws.expert":
+            continue
+        if isinstance(value, dict):
+            flatten_fields(value, out)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for v in value:
+                flatten_fields(v, out)
+        elif key.startswith("spicepower."):
+            out[key] = value
+
+
+def split_info(info):
+    """Splits an Info column at the ", " between messages, not inside a quoted NOTIFY text."""
+    parts, cur, quoted, i = [], "", False, 0
+    while i < len(info):
+        c = info[i]
+        if c == '"' and (i == 0 or info[i - 1] != "\\"):
+            quoted = not quoted
+        if not quoted and info.startswith(", ", i):
+            parts.append(cur)
+            cur = ""
+            i += 2
+            continue
+        cur += c
+        i += 1
+    parts.append(cur)
+    return parts
+
+
+def stable_stats(lines):
+    """The keepalive-free sections of -z spicepower,tree as {section: {item: count}}."""
+    out, section, request = {}, None, None
+    for line in lines:
+        m = re.match(r"^( *)(\S(?:.*?\S)?)\s{2,}(\d+)\s", line)
+        if not m:
+            continue
+        depth, item, count = len(m.group(1)), m.group(2), int(m.group(3))
+        if depth == 0:
+            section = item if item in STABLE_STATS else None
+            if section:
+                out[section] = {"total": count}
+        elif section and depth == 1:
+            request = item
+            out[section][item] = count if section != "Results by request" else {"total": count}
+        elif section == "Results by request" and depth == 2:
+            out[section][request][item] = count
+    return out
+
+
+def summarise_recorded(sandbox, capture, options):
+    """A recorded capture, reduced to what every recording of the same session shares: per TCP
+    connection that carried data, in order of its first data, the dissector that owned it; for
+    power connections, every message except keepalives with its Info text and its fields (minus
+    VOLATILE_FIELDS; request/response links as "present"), and the expert infos; and the
+    keepalive-free sections of -z spicepower,tree. TCP sequence analysis is off, so that
+    loopback window events ([TCP Window Full] and the like) do not enter the Info column."""
+    base = ["-r", capture, "-n", "-2", "-o", "tcp.analyze_sequence_numbers:FALSE"] + options["tshark"]
+    js = json.loads(sandbox.tshark(*(base + ["-T", "json", "--no-duplicate-keys"])).stdout)
+    info = sandbox.tshark(*(base + ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])).stdout
+    infos = {}
+    for line in info.splitlines():
+        num, _, text = line.partition("\t")
+        infos[int(num)] = text
+    streams = {}
+    order = []
+    for pkt in js:
+        layers = pkt["_source"]["layers"]
+        tcp = layers.get("tcp", {})
+        if "tcp.stream" not in tcp or int(tcp.get("tcp.len", "0")) == 0:
+            continue
+        sid = tcp["tcp.stream"]
+        if sid not in streams:
+            streams[sid] = {"protocols": [], "messages": [], "experts": []}
+            order.append(sid)
+        st = streams[sid]
+        num = int(layers["frame"]["frame.number"])
+        top = layers["frame"]["frame.protocols"].split(":")[-1]
+        if top not in st["protocols"]:
+            st["protocols"].append(top)
+        if "spicepower" not in layers:
+            continue
+        trees = layers["spicepower"]
+        trees = trees if isinstance(trees, list) else [trees]
+        experts = []
+        collect_experts(trees, experts)
+        collect_experts({k: v for k, v in layers.items() if k == "_ws.malformed"}, experts)
+        st["experts"] += experts
+        names = split_info(infos.get(num, ""))
+        if len(names) != len(trees):
+            names = [infos.get(num, "")] + [""] * (len(trees) - 1)
+        for tree, name in zip(trees, names):
+            fields = {}
+            flatten_fields(tree, fields)
+            key = (fields.get("spicepower.direction"), fields.get("spicepower.msg.type"))
+            if key in KEEPALIVE:
+                continue
+            msg = {"info": name}
+            for k, v in fields.items():
+                if k in VOLATILE_FIELDS:
+                    continue
+                msg[k] = "present" if k in LINK_FIELDS else v
+            st["messages"].append(msg)
+    out = []
+    for sid in order:
+        st = streams[sid]
+        if "spicepower" in st["protocols"]:
+            out.append({"dissector": "spicepower", "messages": st["messages"], "experts": st["experts"]})
+        else:
+            # the top protocols of its data frames, minus "tcp" (segments of a reassembly, or
+            # frames the snaplen cut)
+            out.append({"dissector": "/".join(sorted(p for p in st["protocols"] if p != "tcp")) or "tcp"})
+    result = {"connections": out}
+    if options["stats"]:
+        stats = sandbox.tshark(*(["-r", capture, "-n", "-q", "-z", "spicepower,tree"] + options["tshark"])).stdout
+        result["stats"] = stable_stats(stats.splitlines())
+    return result
+
+
+def summarise_any(kind, sandbox, capture, options):
+    return summarise(sandbox, capture, options) if kind == "recipe" else summarise_recorded(sandbox, capture, options)
+
+
 def compare(expected_path, actual, update):
     text = json.dumps(actual, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if update:
@@ -272,10 +443,9 @@ def compare(expected_path, actual, update):
 
 def cmd_check(args, sandbox):
     for name in args.names:
-        recipe = os.path.join(args.captures, name + ".txt")
-        capture = sandbox.path(name + ".pcapng")
-        options = build_capture(args, recipe, capture, sandbox.dir)
-        compare(os.path.join(args.expected, name + ".json"), summarise(sandbox, capture, options), args.update)
+        kind, capture, options = prepare_capture(args, sandbox, name)
+        compare(os.path.join(args.expected, name + ".json"), summarise_any(kind, sandbox, capture, options),
+                args.update)
         print("ok", name)
 
 
@@ -303,12 +473,15 @@ def cmd_plugin(args, sandbox):
 
 def cmd_consistency(args, sandbox):
     """Info column and expert messages must be the same on the first pass (tshark without -2)
-    and on re-dissection (-2): the per-frame state snapshots make re-dissection start right."""
+    and on re-dissection (-2): the per-frame state snapshots make re-dissection start right.
+    In a recorded capture only the power channel's frames are compared: the built-in SPICE
+    dissector, which decodes the main channel there, labels reassembled segments differently
+    on the two passes."""
     for name in args.names:
-        recipe = os.path.join(args.captures, name + ".txt")
-        capture = sandbox.path(name + ".pcapng")
-        options = build_capture(args, recipe, capture, sandbox.dir)
+        kind, capture, options = prepare_capture(args, sandbox, name)
         fields = ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info", "-e", "_ws.expert.message"]
+        if kind == "recorded":
+            fields += ["-Y", "spicepower"]
         one = sandbox.tshark(*(["-r", capture, "-n"] + options["tshark"] + fields)).stdout
         two = sandbox.tshark(*(["-r", capture, "-n", "-2"] + options["tshark"] + fields)).stdout
         if one != two:
@@ -381,36 +554,49 @@ def cmd_random(args, sandbox):
     print("ok random: 5000 mutated inputs, no dissector bug reported")
 
 
+def tamper(expected):
+    """A copy of an expectation with one Info text changed (the last message of either kind)."""
+    bad = json.loads(json.dumps(expected))
+    if "frames" in bad:
+        bad["frames"][-1]["info"] += " (tampered)"
+    else:
+        power = [c for c in bad["connections"] if c["dissector"] == "spicepower"]
+        power[-1]["messages"][-1]["info"] += " (tampered)"
+    return bad
+
+
 def cmd_selftest(args, sandbox):
-    """The runner must fail when it should: a wrong expectation, and a tshark without the plugin."""
-    name = args.names[0]
-    recipe = os.path.join(args.captures, name + ".txt")
-    capture = sandbox.path(name + ".pcapng")
-    options = build_capture(args, recipe, capture, sandbox.dir)
-    with open(os.path.join(args.expected, name + ".json"), encoding="utf-8") as f:
-        good = json.load(f)
-    actual = summarise(sandbox, capture, options)
-    compare(os.path.join(args.expected, name + ".json"), actual, False)
-    # 1. one changed Info column must be caught
-    bad = json.loads(json.dumps(good))
-    bad["frames"][-1]["info"] += " (tampered)"
-    tampered = sandbox.path("tampered.json")
-    with open(tampered, "w") as f:
-        json.dump(bad, f)
-    try:
-        compare(tampered, actual, False)
-    except TestFailure:
-        pass
-    else:
-        raise TestFailure("a tampered expectation was not detected")
-    # 2. without the plugin the same capture must not match
+    """The runner must fail when it should: a wrong expectation, and a tshark without the plugin,
+    for each named capture (recipes and recorded captures are summarised differently)."""
+    prepared = []
+    for name in args.names:
+        kind, capture, options = prepare_capture(args, sandbox, name)
+        expected_path = os.path.join(args.expected, name + ".json")
+        with open(expected_path, encoding="utf-8") as f:
+            good = json.load(f)
+        actual = summarise_any(kind, sandbox, capture, options)
+        compare(expected_path, actual, False)
+        # 1. one changed Info column must be caught
+        tampered = sandbox.path("tampered-%s.json" % name)
+        with open(tampered, "w") as f:
+            json.dump(tamper(good), f)
+        try:
+            compare(tampered, actual, False)
+        except TestFailure as e:
+            print("ok %s: tampered expectation detected:\n  %s" % (
+                name, "\n  ".join(l for l in str(e).splitlines() if l.startswith(("-", "+")) and "tampered" in l)))
+        else:
+            raise TestFailure("%s: a tampered expectation was not detected" % name)
+        prepared.append((name, kind, capture, options, expected_path))
+    # 2. without the plugin the same captures must not match
     shutil.rmtree(os.path.join(sandbox.plugin_root, args.abi))
-    try:
-        compare(os.path.join(args.expected, name + ".json"), summarise(sandbox, capture, options), False)
-    except TestFailure:
-        pass
-    else:
-        raise TestFailure("output without the plugin matched the expectation")
+    for name, kind, capture, options, expected_path in prepared:
+        try:
+            compare(expected_path, summarise_any(kind, sandbox, capture, options), False)
+        except TestFailure:
+            pass
+        else:
+            raise TestFailure("%s: output without the plugin matched the expectation" % name)
     print("ok selftest: tampering and a missing plugin are both detected")
 
 
@@ -437,8 +623,11 @@ def main():
     try:
         sandbox = Sandbox(args)
         if args.pcap_only:
-            build_capture(args, os.path.join(args.captures, args.names[0] + ".txt"),
-                          os.path.abspath(args.pcap_only), sandbox.dir)
+            kind, source = find_capture(args, args.names[0])
+            if kind == "recipe":
+                build_capture(args, source, os.path.abspath(args.pcap_only), sandbox.dir)
+            else:
+                shutil.copyfile(source, os.path.abspath(args.pcap_only))
             return 0
         {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
          "consistency": cmd_consistency, "install": cmd_install,
