@@ -1,0 +1,21 @@
+# fuzz_qmp_snapshot: QEMU's snapshot-save/-load/-delete QMP commands and their jobs, over QMP against
+# the stock qemu-system-x86_64 ($SPP_QEMU), with a model of docs/snapshot-jobs.md as the oracle.
+# Needs the harness (QMP client, launcher, guest). See docs/fuzzing-qemu.md.
+if(TARGET spp_launcher AND TARGET spp_guest AND TARGET spp_qmp)
+  spp_add_fuzzer(fuzz_qmp_snapshot
+    SOURCES "${CMAKE_CURRENT_LIST_DIR}/fuzz_qmp_snapshot.c"
+            "${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_input.c"
+            "${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_model.c"
+    LIBS spp_launcher spp_guest spp_qmp
+    DEFINITIONS QS_EXPECT_PATH="${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_expect.txt"
+    SMOKE_SECONDS 15)
+  # The in-process QEMU target is built by fuzz/qemu-inprocess/build.sh (tens of minutes, not in CI);
+  # only the check that its patch still applies to Debian's source is a test.
+  find_program(SPP_APT_GET apt-get)
+  find_program(SPP_PATCH patch)
+  if(SPP_APT_GET AND SPP_PATCH)
+    spp_add_test(fuzz.qemu_inprocess.patch_applies LABEL fuzz TIMEOUT 300
+      COMMAND "${CMAKE_CURRENT_LIST_DIR}/qemu-inprocess/build.sh" --check-only
+              "${CMAKE_CURRENT_BINARY_DIR}/qemu-inprocess-check")
+  endif()
+endif()
