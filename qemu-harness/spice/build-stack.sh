@@ -108,8 +108,11 @@ build() {
         export CC=clang-14 CXX=clang++-14
         command -v clang-14 >/dev/null || die "clang-14 not found: install the Debian package 'clang-14'"
         opts="-Ddefault_library=static -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false"
-        # UBSan findings abort, so libFuzzer reports them as crashes
-        flags="['-fsanitize=fuzzer-no-link','-fno-sanitize-recover=undefined']"
+        # UBSan findings abort, so libFuzzer reports them as crashes. Not pointer-overflow: for
+        # every message with an empty body RedChannelClient::handle_incoming() passes a NULL
+        # buffer to the generated parser, whose "start + 0" UBSan reports as NULL + 0 (upstream,
+        # every channel, harmless); with it on, any client's empty MIGRATE_DATA ends a fuzz run.
+        flags="['-fsanitize=fuzzer-no-link','-fno-sanitize-recover=undefined','-fno-sanitize=pointer-overflow']"
         opts="$opts -Dc_args=$flags -Dcpp_args=$flags"
         ;;
     *) die "unknown flavour $flavour" ;;
