@@ -12,7 +12,7 @@
  *
  * Environment: SPP_QEMU (binary), SPP_QMP_SNAPSHOT_EXPECT (deviations file),
  * SPP_QMP_SNAPSHOT_TRACE=1 (print every operation and outcome), SPP_QMP_SNAPSHOT_DEADLINE_MS
- * (per operation, default 5000), SPP_QMP_SNAPSHOT_RESTART_EVERY (inputs per QEMU, default 2000),
+ * (per operation, default 10000), SPP_QMP_SNAPSHOT_RESTART_EVERY (inputs per QEMU, default 2000),
  * SPP_QMP_SNAPSHOT_STATS_SECONDS (stats period on stderr, default 10).
  */
 #include <json-glib/json-glib.h>
@@ -108,8 +108,14 @@ static void print_stats(const char *when)
 
 static void at_exit(void)
 {
-    if (S.started_us)
+    if (S.started_us) {
         print_stats("final");
+        /* One figure per line for scripts (fuzz/bench/run-bench.sh takes the last number). */
+        double secs = MAX((g_get_monotonic_time() - S.started_us) / 1e6, 1e-6);
+        fprintf(stderr, "fuzz_qmp_snapshot: distinct sequences: %u\n",
+                S.sequences ? g_hash_table_size(S.sequences) : 0);
+        fprintf(stderr, "fuzz_qmp_snapshot: commands/s: %.1f\n", S.commands / secs);
+    }
     spp_launcher_free(S.launcher);
     S.launcher = NULL;
 }
@@ -135,6 +141,7 @@ static void start_qemu(void)
     g_autoptr(GError) err = NULL;
     g_autofree char *boot = spp_guest_disk_spec("disk0", "qcow2");
     spp_launch_config_set_memory_mb(config, 32);
+    spp_launch_config_set_start_timeout_ms(config, 30000);
     if (!spp_launch_config_add_disk(config, boot, &err) ||
         !spp_launch_config_add_disk(config, "name=disk1,format=qcow2,size=4M", &err) ||
         !spp_launch_config_add_disk(config, "name=rawd,format=raw,size=1M", &err)) {
@@ -159,6 +166,7 @@ static void start_qemu(void)
     S.qmp = spp_launcher_get_qmp(S.launcher);
     S.inputs_on_this_qemu = 0;
     qs_model_clear(S.model);
+    memset(S.model->active_area, 0, sizeof(S.model->active_area)); /* fresh images */
 }
 
 /* ---- QMP helpers -------------------------------------------------------------------------- */
@@ -280,6 +288,8 @@ static gboolean trace_event(GString *trace, const SppQmpEvent *ev, const char *j
         const char *reason = d ? json_object_get_string_member_with_default(d, "reason", "?") : "?";
         if (strcmp(reason, "guest-reset") != 0)
             finding(loading ? "§4.14" : "§6.10", "unexpected RESET event, reason %s", reason);
+        if (S.trace)
+            fprintf(stderr, "    (RESET %s while %s)\n", reason, S.live_running ? "running" : "stopped");
         if (!S.live_running && S.model->run != QS_RUN_RUNNING)
             S.model->run = QS_RUN_PRELAUNCH;
     } else if (strcmp(ev->name, "SHUTDOWN") == 0) {
@@ -703,7 +713,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_qmp_snapshot: %s\n", err->message);
         exit(1);
     }
-    S.deadline_ms = getenv("SPP_QMP_SNAPSHOT_DEADLINE_MS") ? atoll(getenv("SPP_QMP_SNAPSHOT_DEADLINE_MS")) : 5000;
+    S.deadline_ms = getenv("SPP_QMP_SNAPSHOT_DEADLINE_MS") ? atoll(getenv("SPP_QMP_SNAPSHOT_DEADLINE_MS")) : 10000;
     S.restart_every =
         getenv("SPP_QMP_SNAPSHOT_RESTART_EVERY") ? (guint)atoi(getenv("SPP_QMP_SNAPSHOT_RESTART_EVERY")) : 2000;
     S.stats_period_us = (getenv("SPP_QMP_SNAPSHOT_STATS_SECONDS") ? atoll(getenv("SPP_QMP_SNAPSHOT_STATS_SECONDS"))

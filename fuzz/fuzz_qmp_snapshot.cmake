@@ -8,7 +8,13 @@ if(TARGET spp_launcher AND TARGET spp_guest AND TARGET spp_qmp)
             "${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_model.c"
     LIBS spp_launcher spp_guest spp_qmp
     DEFINITIONS QS_EXPECT_PATH="${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_expect.txt"
+    # ctest runs in parallel with other suites: a generous deadline keeps a loaded machine from
+    # passing for a hang
+    ENVIRONMENT SPP_QMP_SNAPSHOT_DEADLINE_MS=30000 SPP_QMP_SNAPSHOT_STATS_SECONDS=0
     SMOKE_SECONDS 15)
+  # fuzz/bench/run-bench.sh: the figure of merit is QMP commands per second, not exec/s.
+  set(SPP_FUZZ_BENCH_fuzz_qmp_snapshot_RATE_REGEX "fuzz_qmp_snapshot: commands/s: [0-9.]+")
+  set(SPP_FUZZ_BENCH_fuzz_qmp_snapshot_RATE_UNIT "QMP commands/s")
   # The in-process QEMU target is built by fuzz/qemu-inprocess/build.sh (tens of minutes, not in CI);
   # only the check that its patch still applies to Debian's source is a test.
   find_program(SPP_APT_GET apt-get)
