@@ -286,6 +286,7 @@ static struct {
     int plane;              /* callbacks update the state like a management plane */
     unsigned calls;         /* callbacks so far */
     unsigned expected_calls;
+    int closes_early;       /* the model closes the channel at a malformed message */
     uint16_t expected[POWER_RECV_BUF_SIZE * 8]; /* expected callback sequence (message types) */
     PowerServer *ps;
 } cur;
@@ -563,21 +564,24 @@ static void model(const uint8_t *d, size_t n, int mini, int client_state, int cl
     unsigned calls = 0;
     n_expected_replies = 0;
     cur.expected_calls = 0;
+    cur.closes_early = 0;
     if (client_state)
         expect_reply(SPP_MSG_POWER_STATE, 0, (uint32_t)state);
     for (size_t pos = 0; pos + hsize <= n;) {
         uint16_t type = spp_le16(d + pos + (mini ? 0 : 8));
         uint32_t size = spp_le32(d + pos + (mini ? 2 : 10));
-        if (size > POWER_RECV_BUF_SIZE)
+        if (size > POWER_RECV_BUF_SIZE) {
+            cur.closes_early = 1;
             return; /* the channel refuses the buffer and closes */
+        }
         if (n - pos - hsize < size)
             return; /* incomplete at end of stream: no effect */
         pos += hsize + size;
         int need = min_body(type);
-        if (need < 0 || size < (uint32_t)need)
+        if (need < 0 || size < (uint32_t)need || type == SPP_MSGC_MIGRATE_FLUSH_MARK) {
+            cur.closes_early = 1;
             return; /* unknown type or short body: parse fails, the channel closes (§6.5) */
-        if (type == SPP_MSGC_MIGRATE_FLUSH_MARK)
-            return;
+        }
         if (type < SPP_MSGC_POWER_RESET)
             continue; /* base messages: no action, no reply */
         uint32_t code;
@@ -660,6 +664,11 @@ static void check_replies(const Buf *out, int mini)
         }
         }
     }
+    /* A channel closed for a malformed message discards the replies it still has queued. They
+     * queue only once the socket is full, after a couple of hundred replies (AF_UNIX accounts
+     * each small write as a whole buffer), so below that every reply must have come. */
+    if (cur.closes_early && k >= 200 && k < n_expected_replies)
+        return;
     if (k != n_expected_replies)
         fail("%zu replies, the spec expects %zu (next: type %u request %u value %u)", k, n_expected_replies,
              expected_replies[k].type, expected_replies[k].request, expected_replies[k].value);
@@ -709,8 +718,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0)
         fail("could not connect a power channel client: %s", rc == -1 ? "no power channel" : rc == -2 ? "no main channel" : "no session");
 
+    /* Send the stream while reading the replies, then let the server go idle before ending the
+     * stream. Ending it at once would be a client that half-closes while replies are still
+     * queued: an AF_UNIX socket takes only about 280 small writes before the server blocks,
+     * and spice-server closes on EOF without flushing its queue, so the last replies of a long
+     * stream would be lost on the harness's account, not the server's. */
     Buf out = {0};
-    write_all(sp[1], stream, len);
+    size_t sent = 0;
+    for (int spins = 0;; spins++) {
+        if (sent < len) {
+            ssize_t w = write(sp[1], stream + sent, len - sent);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (errno != EAGAIN && errno != EINTR)
+                fail("write to the server failed: %s", strerror(errno));
+        }
+        int ran = core_iterate();
+        size_t before = out.len;
+        if (!drain(sp[1], &out))
+            break; /* the server closed early: a malformed message */
+        if (sent == len && !ran && out.len == before)
+            break; /* idle */
+        if (spins > 100000)
+            fail("the server does not go idle");
+    }
     shutdown(sp[1], SHUT_WR); /* end of stream: the server must close the channel */
     for (int spins = 0;; spins++) {
         core_iterate();
