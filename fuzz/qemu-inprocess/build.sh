@@ -11,10 +11,12 @@
 #      (the -target- suffix selects the target, as oss-fuzz does for QEMU).
 #
 # --check-only stops after a dry run of the patch (patch --dry-run) on a fresh tree: seconds, not the
-# tens of minutes that the full build (~1,300 compilations) takes on 2 cores.
+# tens of minutes that the full build (1,600 ninja steps) takes on 2 cores. It exits 77 (skip) when
+# the source cannot be fetched.
 #
 # Environment: CC/CXX (default clang-14/clang++-14), CFLAGS (added with --extra-cflags, e.g. oss-fuzz's
-# sanitizer flags), JOBS (default nproc), OUT (if set, the binary is copied there too).
+# sanitizer flags), SANITIZERS (default 1: --enable-sanitizers, i.e. ASan+UBSan, unless CFLAGS already
+# has -fsanitize=), JOBS (default nproc), OUT (if set, the binary is copied there too).
 # WORKDIR defaults to ${TMPDIR:-/tmp}/spp-qemu-inprocess.
 set -euo pipefail
 
@@ -41,8 +43,12 @@ mkdir -p "$work/src"
 tree=$(find "$work/src" -maxdepth 1 -type d -name 'qemu-*' | head -n 1)
 if [ -z "$tree" ]; then
     log "apt-get source qemu into $work/src"
-    (cd "$work/src" && apt-get source qemu >"$work/apt-get-source.log" 2>&1) ||
-        die "apt-get source qemu failed (is deb-src enabled? ./run deps does it); see $work/apt-get-source.log"
+    if ! (cd "$work/src" && apt-get source qemu >"$work/apt-get-source.log" 2>&1); then
+        log "apt-get source qemu failed (no deb-src entry or no mirror; ./run deps enables deb-src); see $work/apt-get-source.log"
+        # --check-only runs as a ctest: without the source there is nothing to check (ctest: skipped)
+        [ "$check_only" = 1 ] && exit 77
+        exit 1
+    fi
     tree=$(find "$work/src" -maxdepth 1 -type d -name 'qemu-*' | head -n 1)
 fi
 [ -n "$tree" ] && [ -f "$tree/VERSION" ] || die "no QEMU tree under $work/src"
@@ -78,7 +84,12 @@ if [ ! -f "$build/build.ninja" ]; then
     rm -rf "$build" && mkdir -p "$build"
     log "configure (clang, --enable-fuzzing, x86_64-softmmu) in $build"
     # -U __OPTIMIZE__: see QEMU's scripts/oss-fuzz/build.sh (qemu_build_not_reached with clang).
-    (cd "$build" && ../configure --disable-werror --cc="$CC" --cxx="$CXX" --enable-fuzzing \
+    # ASan+UBSan (QEMU's --enable-sanitizers) unless the caller brings its own -fsanitize= flags
+    # (oss-fuzz does) or sets SANITIZERS=0.
+    sanitizers=--enable-sanitizers
+    case "${CFLAGS:-}" in *-fsanitize=*) sanitizers= ;; esac
+    [ "${SANITIZERS:-1}" = 0 ] && sanitizers=
+    (cd "$build" && ../configure --disable-werror --cc="$CC" --cxx="$CXX" --enable-fuzzing $sanitizers \
         --target-list=x86_64-softmmu --disable-docs --disable-tools --disable-guest-agent \
         --extra-cflags="${CFLAGS:-} -U __OPTIMIZE__" >"$work/configure.log" 2>&1) ||
         die "configure failed; see $work/configure.log"
