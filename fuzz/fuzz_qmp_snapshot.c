@@ -302,8 +302,8 @@ static gboolean trace_event(GString *trace, const SppQmpEvent *ev, const char *j
     return word && job_id && strcmp(ev->name, "JOB_STATUS_CHANGE") == 0 && strcmp(word, "concluded") == 0;
 }
 
-/* Drains queued events, checking them (no job events expected). */
-static void drain_events(const char *after)
+/* Drains queued events, checking them (no job events expected) and following the run state. */
+static void drain_events(void)
 {
     SppQmpEvent *ev;
     g_autoptr(GString) trace = g_string_new(NULL);
@@ -311,13 +311,12 @@ static void drain_events(const char *after)
         trace_event(trace, ev, NULL, FALSE);
         spp_qmp_event_free(ev);
     }
-    (void)after;
 }
 
 static void check_run_state(const char *req)
 {
     g_autoptr(JsonNode) ret = qmp_ok("query-status", NULL, "§7.2");
-    drain_events("query-status"); /* a RESET queued before the answer may change the expectation */
+    drain_events(); /* a RESET queued before the answer may change the expectation */
     const char *status = json_object_get_string_member(json_node_get_object(ret), "status");
     const char *want = qs_run_state_name(S.model->run);
     if (g_strcmp0(status, want) != 0)
@@ -526,7 +525,7 @@ static void run_op(const QsOp *op)
         qs_format_op(op, line, sizeof(line));
         fprintf(stderr, "  op %zu: %s\n", S.op_index, line);
     }
-    drain_events("before");
+    drain_events();
     S.live_running = S.model->run == QS_RUN_RUNNING;
     switch (op->kind) {
     case QS_OP_SAVE:
@@ -618,14 +617,14 @@ static void internal_job(const char *command, JsonNode *args)
     if (strstr(trace->str, "aborting"))
         finding("§6", "the reset's %s failed (events: %s)", command, trace->str);
     dismiss("spp-reset");
-    drain_events("reset");
+    drain_events();
 }
 
 /* Back to "running, no jobs, no snapshots", checked (§4.11, §6.6). */
 static void reset_state(void)
 {
     S.op_index = S.program ? S.program->count : 0;
-    drain_events("reset");
+    drain_events();
     for (guint i = S.model->jobs->len; i > 0; i--)
         dismiss(((const QsJob *)g_ptr_array_index(S.model->jobs, i - 1))->id);
     g_ptr_array_set_size(S.model->jobs, 0);
@@ -688,7 +687,7 @@ static void reset_state(void)
         qmp_do("cont", NULL, "§6.9");
         S.model->run = QS_RUN_RUNNING;
     }
-    drain_events("reset");
+    drain_events();
     check_jobs("§4.11");
     check_nodes("§6.6");
     check_run_state("§6.9");
