@@ -75,27 +75,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (parse == NULL)
         abort(); /* the power channel must have a parser in both directions */
 
-    /* A private copy of exactly the body, like spice-server's receive buffer: ASan then flags any
-     * read past the message end instead of silently reading the rest of the fuzzer's input. An
-     * empty body is NULL, as RedChannelClient::handle_incoming() passes it. */
+    /* The body is the tail of libFuzzer's own exact-size copy of the input, so ASan flags any
+     * read past the message end without a second copy. An empty body is NULL, as
+     * RedChannelClient::handle_incoming() passes it. */
     size_t body_len = size - off;
-    uint8_t *body = NULL;
-    if (body_len) {
-        body = malloc(body_len);
-        memcpy(body, data + off, body_len);
-    }
+    uint8_t *body = body_len ? (uint8_t *)data + off : NULL;
+    uint8_t *end = body ? body + body_len : NULL;
 
     size_t parsed_size = 0;
     message_destructor_t free_parsed = NULL;
-    uint8_t *end = body ? body + body_len : NULL;
     uint8_t *parsed = parse(body, end, type, SPICE_VERSION_MINOR, &parsed_size, &free_parsed);
     if (parsed != NULL) {
-        /* the dispatch table's upper bound, as spice-server's RedChannel::parse checks it */
+        /* max_type is part of what the getter returns: consumed like the message */
         sink += consume(to_client, type, parsed, parsed_size) + (type > max_type);
         if (free_parsed == NULL)
             abort(); /* every parsed message comes with a destructor */
         free_parsed(parsed);
     }
-    free(body);
     return 0;
 }
