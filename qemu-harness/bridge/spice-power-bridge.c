@@ -7,7 +7,7 @@
 #include <spice.h>
 
 #include "bridge-options.h"
-#include "glib-core.h"
+#include "spice-glib-core.h"
 #include "power-actions.h"
 #include "qemu-link.h"
 
@@ -58,7 +58,8 @@ int main(int argc, char **argv)
             if (spice_server_set_channel_security(server, *c, SPICE_CHANNEL_SECURITY_SSL) != 0)
                 die("--tls-channel names an unknown channel");
     }
-    if (spice_server_init(server, spp_glib_core()) != 0)
+    SpiceCoreInterface *core = spp_spice_glib_core_new(NULL);
+    if (spice_server_init(server, core) != 0)
         die("spice-server failed to start (is the address or port in use?)");
 
     SppQemuLink *qemu = spp_qemu_link_new(opts.qmp_socket, push_state, server);
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
     g_main_loop_run(loop);
 
     spice_server_destroy(server);
+    spp_spice_glib_core_free(core);
     spp_qemu_link_free(qemu);
     g_main_loop_unref(loop);
     spp_bridge_options_clear(&opts);
