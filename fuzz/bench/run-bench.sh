@@ -5,8 +5,8 @@
 # harness (fuzz/empty_harness.c, same flags) in one run: each target fuzzes from its seeds for
 # SPP_BENCH_SECONDS (default 30) into a scratch corpus, one process at a time; the empty harness
 # runs before and after the targets and the ceiling is the mean of the two (load drifts on a
-# shared machine). Prints exec/s, the ratio to the ceiling and, for targets that report their
-# own rate, that rate. Then coverage via fuzz/coverage.sh in its own build dir, per target for
+# shared machine). Prints exec/s (wall clock) and executions per CPU-second (robust under load),
+# each with its ratio to the ceiling, and for targets that report their own rate, that rate. Then coverage via fuzz/coverage.sh in its own build dir, per target for
 # SPP_COVERAGE_SECONDS_<target> seconds (defaults: fuzz_power_parser 60, fuzz_dissector 300,
 # others SPP_BENCH_COVERAGE_SECONDS, default 60). SPP_BENCH_COVERAGE=0 skips coverage.
 #
@@ -30,7 +30,9 @@ empty=$build/fuzz/empty_harness
 [ -x "$empty" ] || { echo "run-bench: $empty not built" >&2; exit 1; }
 mkdir -p "$out"
 
-# run_one NAME BIN CORPUS -> prints exec/s; log in $out/NAME.log
+# run_one NAME BIN CORPUS -> prints "exec/s exec-per-CPU-second"; log in $out/NAME.log. The CPU
+# figure (executions / user+sys time of the fuzzer, start-up included) holds up on a loaded machine,
+# where wall-clock exec/s mostly measures the other processes.
 run_one() {
     local name=$1 bin=$2 corpus=$3 scratch args=() log=$out/$1.log
     scratch=$(mktemp -d)
@@ -51,37 +53,44 @@ run_one() {
         cd "$scratch"
         "$bin" "${args[@]}" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$scratch/" \
             "$scratch" "${seeds[@]}" >"$log" 2>&1 || echo "run-bench: $name exited with an error, see $log" >&2
+        times >"$log.times"     # 2nd line: the children's user and system time (no pipe: a subshell has no children)
     )
     rm -rf "$scratch"
-    awk '/stat::average_exec_per_sec:/ {v=$2} END {print v+0}' "$log"
+    awk -v t="$(tail -1 "$log.times")" '
+        function sec(x,   m) { m = x; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); return m * 60 + x }
+        /stat::average_exec_per_sec:/ {v=$2} /stat::number_of_executed_units:/ {n=$2}
+        END { split(t, a, " "); cpu = sec(a[1]) + sec(a[2]); printf "%d %d\n", v, (cpu > 0 ? n / cpu : 0) }' "$log"
 }
 
 mapfile -t lines < <(cat "$manifest")
 echo "run-bench: ${secs} s per target, one at a time; logs in $out"
-e1=$(run_one empty_harness "$empty" /nonexistent)
-declare -A rate own
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+read -r e1 c1 < <(run_one empty_harness "$empty" /nonexistent)
+declare -A rate cpu own
 names=()
 for line in "${lines[@]}"; do
     IFS=$'\t' read -r name bin corpus _sources regex unit <<<"$line"
     if [ -n "${SPP_BENCH_TARGETS:-}" ] && [[ " $SPP_BENCH_TARGETS " != *" $name "* ]]; then continue; fi
     [ -x "$bin" ] || { echo "run-bench: $bin missing; skipped" >&2; continue; }
     names+=("$name")
-    rate[$name]=$(run_one "$name" "$bin" "$corpus")
+    read -r "rate[$name]" "cpu[$name]" < <(run_one "$name" "$bin" "$corpus")
     own[$name]=""
     if [ -n "$regex" ]; then
         v=$(grep -E "$regex" "$out/$name.log" | tail -1 | grep -oE '[0-9]+(\.[0-9]+)?' | tail -1 || true)
         own[$name]="${v:-?} ${unit}"
     fi
 done
-e2=$(run_one empty_harness "$empty" /nonexistent)
+read -r e2 c2 < <(run_one empty_harness "$empty" /nonexistent)
 ceiling=$(( (e1 + e2) / 2 ))
+cceiling=$(( (c1 + c2) / 2 ))
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "1/%.0f", b / (a > 0 ? a : 1); else print "?" }'; }
 {
-    printf '%-28s %12s %10s  %s\n' target exec/s "ratio" "own rate"
-    printf '%-28s %12s %10s  %s\n' empty_harness "$ceiling" "1" "(runs: $e1, $e2)"
+    echo "load average before: $load0"
+    printf '%-24s %10s %8s %14s %8s  %s\n' target exec/s ratio exec/CPU-s ratio "own rate"
+    printf '%-24s %10s %8s %14s %8s  %s\n' empty_harness "$ceiling" 1 "$cceiling" 1 "(runs: $e1/$c1, $e2/$c2)"
     for n in "${names[@]}"; do
-        printf '%-28s %12s %10s  %s\n' "$n" "${rate[$n]}" \
-            "$(awk -v a="${rate[$n]}" -v b="$ceiling" 'BEGIN { if (b > 0) printf "1/%.0f", b / (a > 0 ? a : 1); else print "?" }')" \
-            "${own[$n]}"
+        printf '%-24s %10s %8s %14s %8s  %s\n' "$n" "${rate[$n]}" "$(ratio "${rate[$n]}" "$ceiling")" \
+            "${cpu[$n]}" "$(ratio "${cpu[$n]}" "$cceiling")" "${own[$n]}"
     done
 } | tee "$out/exec-rates.txt"
 
