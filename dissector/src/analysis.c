@@ -41,6 +41,7 @@ expert_field ei_spp_no_request = EI_INIT;
 expert_field ei_spp_not_nul_terminated = EI_INIT;
 expert_field ei_spp_bad_caps_offset = EI_INIT;
 expert_field ei_spp_bad_value = EI_INIT;
+expert_field ei_spp_midstream = EI_INIT;
 
 static spp_transaction_t *
 spp_pdu_transaction(packet_info *pinfo, const spp_ctx_t *ctx)
@@ -199,6 +200,9 @@ spp_analysis_register(void)
         { &ei_spp_bad_value,
           { "spicepower.expert.bad_value", PI_PROTOCOL, PI_WARN,
             "Value not defined by the protocol", EXPFILL } },
+        { &ei_spp_midstream,
+          { "spicepower.expert.midstream", PI_ASSUMPTION, PI_NOTE,
+            "Capture starts after the link phase; header kind and server side assumed, caps unknown", EXPFILL } },
     };
     expert_module_t *expert;
 

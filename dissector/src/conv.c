@@ -2,7 +2,8 @@
  * Getting hold of SPICE power connections and keeping their state:
  *  - a TCP heuristic that claims every SPICE link ("REDQ") and routes it: channel 12 to this
  *    dissector, every other channel to Wireshark's built-in SPICE dissector;
- *  - the same routing for Decode As (tcp.port);
+ *  - the same routing for Decode As (tcp.port), and connections that Decode As finds after
+ *    their link phase (captured mid-session): data phase assumed, see spp_midstream();
  *  - per-conversation state, with the state at the start of every frame where it changed, so
  *    that re-dissection starts from the state the first pass saw;
  *  - tcp_dissect_pdus for reassembly;
@@ -13,6 +14,7 @@
 #include "spicepower.h"
 
 #include <epan/conversation.h>
+#include <epan/prefs.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 
@@ -46,7 +48,25 @@ typedef struct {
     guint32      server_port;
     gboolean     routed;        /* handed to the built-in SPICE dissector */
     wmem_list_t *pending;       /* power requests awaiting an answer (first pass) */
+    const char  *midstream;     /* captured after the link: what was assumed, else NULL */
+    guint32      midstream_frame;   /* frame of its first PDU, which carries the expert note */
 } spp_conv_t;
+
+/* spicepower.midstream_header: the header of a connection captured after its link phase. */
+enum {
+    SPP_MIDSTREAM_MINI = 0,
+    SPP_MIDSTREAM_FULL = 1,
+    SPP_MIDSTREAM_AUTO = 2
+};
+
+static const enum_val_t spp_midstream_header_vals[] = {
+    { "mini", "Mini (6-byte) headers", SPP_MIDSTREAM_MINI },
+    { "full", "Full (18-byte) headers", SPP_MIDSTREAM_FULL },
+    { "auto", "Detect from the first segment, else mini", SPP_MIDSTREAM_AUTO },
+    { NULL, NULL, -1 }
+};
+
+static gint spp_pref_midstream_header = SPP_MIDSTREAM_MINI;
 
 /* Packet-scope working data: the state being advanced through this frame's PDUs. */
 typedef struct {
@@ -161,6 +181,103 @@ spp_peek_link_channel(tvbuff_t *tvb)
     return tvb_get_guint8(tvb, SPP_LINK_HEADER_LEN + 4);
 }
 
+/* Is the segment in tvb a run of data messages with this header, as the power channel sends
+ * them? Every type is defined for the sender (for either side if dir is -1), every size is at
+ * most SPP_MAX_MSG_SIZE, a full header's serial is below 2^32 and its sub-list 0; the last
+ * message may go on in the next segment. A mini-header stream read with full headers fails
+ * (too short, or a serial with its upper half non-zero: the body bytes), and so does a
+ * full-header stream read with mini headers (the serial's upper bytes make a type 0). */
+static gboolean
+spp_plausible_data(tvbuff_t *tvb, gboolean mini, int dir)
+{
+    guint hdr = mini ? SPP_MINI_HEADER_LEN : SPP_FULL_HEADER_LEN;
+    guint len = tvb_captured_length(tvb), off = 0;
+    guint32 type, size;
+
+    if (len < hdr)
+        return FALSE;
+    while (off + hdr <= len) {
+        if (!mini && (tvb_get_letohl(tvb, off + 4) != 0 || tvb_get_letohl(tvb, off + 14) != 0))
+            return FALSE;
+        type = tvb_get_letohs(tvb, off + (mini ? 0 : 8));
+        size = tvb_get_letohl(tvb, off + (mini ? 2 : 10));
+        if (size > SPP_MAX_MSG_SIZE)
+            return FALSE;
+        if (!(dir != SPP_FROM_SERVER && try_val_to_str(type, spp_client_msg_vals)) &&
+            !(dir != SPP_FROM_CLIENT && try_val_to_str(type, spp_server_msg_vals)))
+            return FALSE;
+        off += hdr + size;
+    }
+    return off >= len;
+}
+
+/* A connection whose first payload is no link header, reached through Decode As or the port
+ * preference (the heuristic claims only "REDQ"): the capture started after the link phase.
+ * Both sides are taken to be in the data phase of a power channel, with unknown caps (the
+ * link_seen flags stay FALSE, which turns off every check against the caps: STATE or RESULT
+ * without the cap, unannounced actions). Assumed, and said in the expert note:
+ *  - the server: the side whose port is the one the table matched (pinfo->match_uint, the
+ *    Decode As or preference port); if both or neither port is, the first message's type
+ *    (STATE, size 1, or RESULT, size 6, come from the server; RESET/POWEROFF/POWERON, size 0,
+ *    from the client); failing that, the lower port;
+ *  - the header: spicepower.midstream_header; "auto" takes the one header kind under which
+ *    the first segment is a plausible run of messages (spp_plausible_data), mini if both or
+ *    neither are. */
+static void
+spp_midstream(spp_conv_t *c, packet_info *pinfo, tvbuff_t *tvb, gboolean *from_server)
+{
+    gboolean src_match = pinfo->match_uint == pinfo->srcport;
+    gboolean dst_match = pinfo->match_uint == pinfo->destport;
+    gboolean mini = spp_pref_midstream_header != SPP_MIDSTREAM_FULL;
+    const char *header_why = "preference";
+    const char *server_why = "Decode As port";
+    int dir = -1;
+
+    if (src_match != dst_match) {
+        *from_server = src_match;
+        dir = src_match ? SPP_FROM_SERVER : SPP_FROM_CLIENT;
+    }
+
+    if (spp_pref_midstream_header == SPP_MIDSTREAM_AUTO) {
+        gboolean mini_ok = spp_plausible_data(tvb, TRUE, dir);
+        gboolean full_ok = spp_plausible_data(tvb, FALSE, dir);
+
+        mini = mini_ok || !full_ok;
+        header_why = mini_ok != full_ok ? "detected" : "not detectable, default";
+    }
+
+    if (dir < 0) {
+        guint hdr = mini ? SPP_MINI_HEADER_LEN : SPP_FULL_HEADER_LEN;
+        guint32 type = 0, size = 0;
+
+        if (tvb_captured_length(tvb) >= hdr) {
+            type = tvb_get_letohs(tvb, mini ? 0 : 8);
+            size = tvb_get_letohl(tvb, mini ? 2 : 10);
+        }
+        if ((type == SPP_MSG_POWER_STATE && size == 1) || (type == SPP_MSG_POWER_RESULT && size == 6)) {
+            *from_server = TRUE;
+            server_why = "guessed from the message types";
+        } else if (type >= SPP_MSGC_POWER_RESET && type <= SPP_MSGC_POWER_POWERON && size == 0) {
+            *from_server = FALSE;
+            server_why = "guessed from the message types";
+        } else {
+            *from_server = pinfo->srcport < pinfo->destport;
+            server_why = "guessed: the lower port";
+        }
+    }
+
+    c->live.phase[SPP_FROM_CLIENT] = SPP_PHASE_DATA;
+    c->live.phase[SPP_FROM_SERVER] = SPP_PHASE_DATA;
+    c->live.channel_type = SPP_CHANNEL_POWER;
+    c->live.midstream = TRUE;
+    c->live.mini_header_forced = mini;
+    c->live.full_header_forced = !mini;
+    c->midstream = wmem_strdup_printf(wmem_file_scope(),
+        "Capture starts after the link phase; assuming %s headers (%s), server port %u (%s); "
+        "caps unknown, so no cap checks",
+        mini ? "mini" : "full", header_why, *from_server ? pinfo->srcport : pinfo->destport, server_why);
+}
+
 static spp_conv_t *
 spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
 {
@@ -178,13 +295,13 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
     c->pending = wmem_list_new(wmem_file_scope());
 
     /* Who is the server? The client speaks first, so the sender of the first "REDQ" is the
-     * client unless the bytes are recognisably a link reply (caps offset 178); without any
-     * link in sight (a capture that starts late) the lower port is taken as the server. */
+     * client unless the bytes are recognisably a link reply (caps offset 178). Anything else
+     * is a connection captured after its link phase. */
     if (tvb_captured_length(tvb) >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) == 0)
         from_server = tvb_captured_length(tvb) >= SPP_LINK_HEADER_LEN + SPP_LINK_REPLY_LEN &&
                       tvb_get_letohl(tvb, SPP_LINK_HEADER_LEN + SPP_LINK_REPLY_LEN - 4) == SPP_LINK_REPLY_LEN;
     else
-        from_server = pinfo->srcport < pinfo->destport;
+        spp_midstream(c, pinfo, tvb, &from_server);
     if (from_server) {
         copy_address_wmem(wmem_file_scope(), &c->server_addr, &pinfo->src);
         c->server_port = pinfo->srcport;
@@ -272,6 +389,14 @@ spp_dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 
     ti = proto_tree_add_item(tree, proto_spicepower, tvb, 0, -1, ENC_NA);
     spp_tree = proto_item_add_subtree(ti, ett_spp);
+
+    /* The first PDU of a connection captured after its link says what was assumed. */
+    if (c->midstream) {
+        if (!c->midstream_frame && !PINFO_FD_VISITED(pinfo))
+            c->midstream_frame = pinfo->num;
+        if (c->midstream_frame == pinfo->num && ctx.pdu_index == 0)
+            expert_add_info_format(pinfo, ti, &ei_spp_midstream, "%s", c->midstream);
+    }
     return spp_dissect_one(tvb, pinfo, spp_tree, &ctx);
 }
 
@@ -411,9 +536,21 @@ spp_conv_register(void)
           { "Server announced all power caps", "spicepower.fuzz.server_caps", FT_BOOLEAN, 8, NULL, SPP_FUZZ_SERVER_CAPS, NULL, HFILL } },
     };
     static gint *ett[] = { &ett_spp, &ett_spp_fuzz };
+    module_t *module;
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+
+    /* The same module holds the "tcp.port" preference of the handoff. */
+    module = prefs_register_protocol(proto_spicepower, NULL);
+    prefs_register_enum_preference(module, "midstream_header",
+        "Header of connections captured after their link",
+        "A connection decoded through Decode As or the port preference whose capture starts after "
+        "the link phase (no \"REDQ\" first) has no link to say whether mini or full data headers "
+        "were negotiated. Mini: 6-byte headers (both sides announced MINI_HEADER, the usual case). "
+        "Full: 18-byte headers. Auto: whichever of the two the first segment parses as, mini "
+        "if that does not tell.",
+        &spp_pref_midstream_header, spp_midstream_header_vals, FALSE);
 
     spp_tcp_handle = register_dissector("spicepower", dissect_spp_tcp, proto_spicepower);
     spp_fuzz_handle = register_dissector("spicepower.fuzz", dissect_spp_fuzz, proto_spicepower);

@@ -331,6 +331,10 @@ spp_power_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t
     /* RESULT */
     if (client_known && !(client_caps & SPP_CAP(SPP_POWER_CAP_RESULT)))
         expert_add_info(pinfo, type_item, &ei_spp_result_without_cap);
+    /* Captured after the link: a server sends RESULT only to a client that announced the cap,
+     * so from here on a NOTIFY error is a notification, not an answer (spp_notify). */
+    if (ctx->st->midstream)
+        ctx->st->channel_caps[SPP_FROM_CLIENT] |= SPP_CAP(SPP_POWER_CAP_RESULT);
     if (!spp_need(body, pinfo, tree, 6, "RESULT"))
         return tvb_reported_length(body);
     ti = proto_tree_add_item_ret_uint(tree, hf_result_request, body, 0, 2, ENC_LITTLE_ENDIAN, &request);

@@ -103,8 +103,9 @@ typedef enum {
 typedef struct {
     guint8   phase[2];          /* spp_phase_t, indexed by spp_dir_t */
     gboolean link_seen[2];      /* link message / link reply dissected */
-    gboolean full_header_forced;/* fuzz entry: full header regardless of caps */
-    gboolean mini_header_forced;/* fuzz entry: mini header regardless of caps */
+    gboolean full_header_forced;/* full header regardless of caps (fuzz entry, mid-stream) */
+    gboolean mini_header_forced;/* mini header regardless of caps (fuzz entry, mid-stream) */
+    gboolean midstream;         /* captured after the link phase: caps unknown (conv.c) */
     guint32  common_caps[2];    /* first common caps word of each side */
     guint32  channel_caps[2];   /* first channel caps word of each side */
     guint8   channel_type;
@@ -189,6 +190,7 @@ extern expert_field ei_spp_no_request;
 extern expert_field ei_spp_not_nul_terminated;
 extern expert_field ei_spp_bad_caps_offset;
 extern expert_field ei_spp_bad_value;
+extern expert_field ei_spp_midstream;
 
 /* stats.c */
 void spp_stats_register(void);

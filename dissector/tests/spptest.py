@@ -226,7 +226,14 @@ def prepare_capture(args, sandbox, name):
     capture = sandbox.path(os.path.basename(source))
     shutil.copyfile(source, capture)
     os.chmod(capture, 0o644)
-    return kind, capture, {"tshark": [], "stats": True, "two_pass": True, "export_pdu": None}
+    options = {"tshark": [], "stats": True, "two_pass": True, "export_pdu": None}
+    sidecar = os.path.join(args.captures, name + ".options")
+    if os.path.exists(sidecar):     # "#! tshark: ARGS" lines, as in a recipe
+        extra, conns = parse_recipe(sidecar)
+        if conns:
+            raise TestFailure("%s: only #! lines and comments allowed" % sidecar)
+        options["tshark"] = extra["tshark"]
+    return kind, capture, options
 
 
 # ---- summarising tshark output -----------------------------------------------------------
