@@ -103,4 +103,4 @@ if [ -n "${OUT:-}" ]; then
     cp "$build/qemu-fuzz-x86_64" "$OUT/qemu-fuzz-x86_64-target-snapshot-qmp"
 fi
 log "done: $work/out/qemu-fuzz-x86_64-target-snapshot-qmp"
-log "run: QEMU_IMG=qemu-img $work/out/qemu-fuzz-x86_64-target-snapshot-qmp -max_total_time=60"
+log "run: LSAN_OPTIONS=suppressions=$here/lsan.supp $work/out/qemu-fuzz-x86_64-target-snapshot-qmp -max_len=256 -max_total_time=60 CORPUS_DIR"
