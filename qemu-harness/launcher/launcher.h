@@ -172,7 +172,8 @@ int spp_launcher_serial_pump(SppLauncher *launcher, gint64 timeout_ms, GError **
 /* All lines read so far (borrowed; grows as more are read). */
 const GPtrArray *spp_launcher_serial_get_lines(SppLauncher *launcher);
 
-/* Send bytes to the guest's COM1. */
+/* Send bytes to the guest's COM1. Fails with SPP_LAUNCHER_ERROR_TIMEOUT when the guest has not
+ * drained its serial port for 5 s (a stopped or hung guest). */
 gboolean spp_launcher_serial_write(SppLauncher *launcher, const void *bytes, gsize length, GError **error);
 
 /* The serial socket (for g_unix_fd_add + spp_launcher_serial_pump(l, 0)), or -1. */
