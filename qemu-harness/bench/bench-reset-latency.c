@@ -36,17 +36,6 @@ static gboolean is_host_reset(const SppQmpEvent *ev, gpointer unused)
     return d && g_strcmp0(json_object_get_string_member_with_default(d, "reason", ""), "host-qmp-system-reset") == 0;
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &len))
-        g_error("no free port");
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void die_with_parent(gpointer unused)
 {
     (void)unused;
@@ -72,7 +61,9 @@ int main(int argc, char **argv)
         g_error("%s", err->message);
     SppQmpClient *watch = spp_launcher_get_qmp(qemu);
 
-    int port = free_port();
+    int port = spp_free_loopback_port();
+    if (port < 0)
+        g_error("no free loopback port");
     g_autofree char *qmp_arg = g_strconcat("unix:", spp_launcher_get_monitor_socket_path(qemu), NULL);
     g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
     const char *bargv[] = {bridge, "--qmp", qmp_arg, "--listen", listen, "--disable-ticketing", NULL};

@@ -79,6 +79,8 @@ SppConn *spp_conn_new(void); /* NULL only when out of memory */
 void spp_conn_free(SppConn *conn);
 const char *spp_conn_error(const SppConn *conn);
 int spp_conn_connect(SppConn *conn, const char *host, int port, int timeout_ms);
+/* A TCP port on 127.0.0.1 that was free a moment ago (for starting a server to test), or -1. */
+int spp_free_loopback_port(void);
 int spp_conn_fd(const SppConn *conn);
 void spp_conn_close(SppConn *conn);
 const SppConnStats *spp_conn_stats(const SppConn *conn);

@@ -29,17 +29,6 @@ typedef struct {
     SppLinkInfo info;
 } Rig;
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    g_assert_cmpint(bind(fd, (struct sockaddr *)&a, sizeof a), ==, 0);
-    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&a, &len), ==, 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static SppLauncher *start_qemu(void)
 {
     g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
@@ -98,8 +87,8 @@ static void start_bridge(Rig *rig, const char *actions, const char *const *extra
     g_assert_no_error(err);
 }
 
-/* Links main then power, announcing STATE and RESULT; retries while the bridge starts listening. */
-static void connect_client(Rig *rig)
+/* Links the main channel, retrying while the bridge starts listening; returns the session id. */
+static uint32_t connect_main(Rig *rig)
 {
     uint32_t session = 0;
     gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
@@ -107,16 +96,27 @@ static void connect_client(Rig *rig)
         rig->main_conn = spp_conn_new();
         int st = spp_main_connect(rig->main_conn, "127.0.0.1", rig->port, NULL, 3000, &session);
         if (st == SPP_OK)
-            break;
+            return session;
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
         spp_conn_free(rig->main_conn);
+        rig->main_conn = NULL;
         g_usleep(50000);
     }
-    uint32_t caps = SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT);
+}
+
+/* Links the power channel of the session announcing caps; returns the spp_* status. */
+static int connect_power(Rig *rig, uint32_t session, uint32_t caps)
+{
     rig->power = spp_conn_new();
-    int st = spp_channel_connect(rig->power, "127.0.0.1", rig->port, session, SPP_CHANNEL_POWER, 0, &caps, 1, NULL,
-                                 3000, &rig->info);
-    if (st != SPP_OK)
+    return spp_channel_connect(rig->power, "127.0.0.1", rig->port, session, SPP_CHANNEL_POWER, 0, &caps, 1, NULL, 3000,
+                               &rig->info);
+}
+
+/* Links main then power, announcing STATE and RESULT. */
+static void connect_client(Rig *rig)
+{
+    uint32_t session = connect_main(rig);
+    if (connect_power(rig, session, SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT)) != SPP_OK)
         g_error("power channel link: %s", spp_conn_error(rig->power));
 }
 
@@ -128,7 +128,7 @@ static Rig *rig_new_with(const char *actions, const char *const *extra, gboolean
     rig->qemu = start_qemu();
     attach_monitor(rig);
     point_link_at(rig, rig->qemu);
-    rig->port = free_port();
+    rig->port = spp_free_loopback_port();
     start_bridge(rig, actions, extra);
     if (link_power)
         connect_client(rig);
@@ -299,24 +299,12 @@ static void test_tls_channel_power(void)
     g_autofree char *ca = g_build_filename(certs, "ca-cert.pem", NULL);
     g_autofree char *cert = g_build_filename(certs, "server-cert.pem", NULL);
     g_autofree char *key = g_build_filename(certs, "server-key.pem", NULL);
-    g_autofree char *tls_port = g_strdup_printf("%d", free_port());
+    g_autofree char *tls_port = g_strdup_printf("%d", spp_free_loopback_port());
     const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
                            "--x509-key-file", key, "--tls-channel", "power", NULL};
     Rig *rig = rig_new_with("reset,poweroff,poweron", extra, FALSE);
-    uint32_t session = 0;
-    for (int i = 0; i < 100; i++) {
-        rig->main_conn = spp_conn_new();
-        if (spp_main_connect(rig->main_conn, "127.0.0.1", rig->port, NULL, 3000, &session) == SPP_OK)
-            break;
-        spp_conn_free(rig->main_conn);
-        rig->main_conn = NULL;
-        g_usleep(50000);
-    }
-    g_assert_nonnull(rig->main_conn);
-    uint32_t caps = SPP_CAP_MASK(SPP_POWER_CAP_STATE);
-    rig->power = spp_conn_new();
-    int st = spp_channel_connect(rig->power, "127.0.0.1", rig->port, session, SPP_CHANNEL_POWER, 0, &caps, 1, NULL,
-                                 3000, &rig->info);
+    uint32_t session = connect_main(rig);
+    int st = connect_power(rig, session, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     g_assert_cmpint(st, ==, SPP_ERR_LINK);
     g_assert_true(rig->info.reply_received);
     g_assert_cmpuint(rig->info.error, ==, SPP_LINK_ERR_NEED_SECURED);
