@@ -3,6 +3,7 @@
  * the run. */
 #define _GNU_SOURCE
 #include "case-runner.h"
+#include "spp_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,15 +46,8 @@ static void write_field(VcContext *ctx, const char *key, const char *value)
 {
     g_autofree char *escaped = g_strescape(value ? value : "", NULL);
     g_autofree char *line = g_strdup_printf("%s\t%s\n", key, escaped);
-    size_t len = strlen(line), off = 0;
-    while (off < len) {
-        ssize_t n = write(ctx->verdict_fd, line + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(3);
-        off += (size_t)n;
-    }
+    if (spp_io_write_all(ctx->verdict_fd, line, strlen(line), -1, NULL, NULL) != SPP_IO_OK)
+        _exit(3);
 }
 
 void vc_progress(VcContext *ctx, const char *fmt, ...)

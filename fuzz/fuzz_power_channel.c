@@ -59,6 +59,7 @@
 
 #include "spicepower/protocol.h"
 #include "spp_client.h"
+#include "spp_io.h"
 
 int spp_power_channel_connect(SpiceServer *reds, int fd, uint32_t *common_caps, int num_common_caps,
                               uint32_t *caps, int num_caps);
@@ -254,19 +255,20 @@ static int read_exact(int fd, Buf *b, size_t want)
     return 0;
 }
 
+/* The server runs in this thread: while its socket is full, let it work instead of sleeping. */
+static int let_server_run(int fd, int64_t deadline_ms, void *unused)
+{
+    (void)fd;
+    (void)deadline_ms;
+    (void)unused;
+    core_iterate();
+    return 1;
+}
+
 static void write_all(int fd, const uint8_t *d, size_t n)
 {
-    while (n) {
-        ssize_t w = write(fd, d, n);
-        if (w > 0) {
-            d += w;
-            n -= (size_t)w;
-        } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            core_iterate();
-        } else {
-            fail("write to the server failed: %s", strerror(errno));
-        }
-    }
+    if (spp_io_write_all(fd, d, n, -1, let_server_run, NULL) != SPP_IO_OK)
+        fail("write to the server failed: %s", strerror(errno));
 }
 
 /* ---- the servers: one per callback subset */

@@ -81,35 +81,6 @@ int spp_fail(SppConn *conn, int status, const char *fmt, ...)
     return status;
 }
 
-int64_t spp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t spp_deadline(int timeout_ms)
-{
-    return timeout_ms < 0 ? -1 : spp_now_ms() + timeout_ms;
-}
-
-/* Wait for events on fd until the deadline: 1 ready, 0 timeout, -1 error. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-    for (;;) {
-        int wait = -1;
-        if (deadline >= 0) {
-            int64_t left = deadline - spp_now_ms();
-            wait = left < 0 ? 0 : (int)left;
-        }
-        struct pollfd pfd = {.fd = fd, .events = events};
-        int r = poll(&pfd, 1, wait);
-        if (r < 0 && errno == EINTR)
-            continue;
-        return r < 0 ? -1 : r > 0;
-    }
-}
-
 static int connect_one(SppConn *conn, const struct addrinfo *ai, int64_t deadline)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
@@ -120,7 +91,7 @@ static int connect_one(SppConn *conn, const struct addrinfo *ai, int64_t deadlin
         close(fd);
         return spp_fail(conn, SPP_ERR_IO, "connect: %s", strerror(e));
     }
-    int r = wait_fd(fd, POLLOUT, deadline);
+    int r = spp_io_wait_fd(fd, POLLOUT, deadline);
     if (r <= 0) {
         close(fd);
         return r == 0 ? spp_fail(conn, SPP_ERR_TIMEOUT, "connect: timed out")
@@ -152,7 +123,7 @@ int spp_conn_connect(SppConn *conn, const char *host, int port, int timeout_ms)
     int gai = getaddrinfo(host, service, &hints, &res);
     if (gai != 0)
         return spp_fail(conn, SPP_ERR_IO, "resolving %s:%d: %s", host, port, gai_strerror(gai));
-    int64_t deadline = spp_deadline(timeout_ms);
+    int64_t deadline = spp_io_deadline(timeout_ms);
     int status = SPP_ERR_IO;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         status = connect_one(conn, ai, deadline);
@@ -173,32 +144,18 @@ int spp_conn_connect(SppConn *conn, const char *host, int port, int timeout_ms)
 
 int spp_write_all(SppConn *conn, const void *buf, size_t len, int64_t deadline)
 {
-    const uint8_t *p = buf;
     if (conn->fd < 0)
         return spp_fail(conn, SPP_ERR_USAGE, "not connected");
-    while (len > 0) {
-        ssize_t n = send(conn->fd, p, len, MSG_NOSIGNAL);
-        if (n > 0) {
-            p += n;
-            len -= (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int r = wait_fd(conn->fd, POLLOUT, deadline);
-            if (r == 0)
-                return spp_fail(conn, SPP_ERR_TIMEOUT, "send: timed out");
-            if (r < 0)
-                return spp_fail(conn, SPP_ERR_IO, "send: poll: %s", strerror(errno));
-            continue;
-        }
-        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-            return spp_fail(conn, SPP_ERR_CLOSED, "send: connection closed by the server (%s)",
-                            strerror(errno));
-        return spp_fail(conn, SPP_ERR_IO, "send: %s", n < 0 ? strerror(errno) : "wrote nothing");
+    switch (spp_io_write_all(conn->fd, buf, len, deadline, NULL, NULL)) {
+    case SPP_IO_OK:
+        return SPP_OK;
+    case SPP_IO_TIMEOUT:
+        return spp_fail(conn, SPP_ERR_TIMEOUT, "send: timed out");
+    case SPP_IO_CLOSED:
+        return spp_fail(conn, SPP_ERR_CLOSED, "send: connection closed by the server (%s)", strerror(errno));
+    default:
+        return spp_fail(conn, SPP_ERR_IO, "send: %s", strerror(errno));
     }
-    return SPP_OK;
 }
 
 int spp_fill(SppConn *conn, size_t n, int64_t deadline)
@@ -236,7 +193,7 @@ int spp_fill(SppConn *conn, size_t n, int64_t deadline)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int w = wait_fd(conn->fd, POLLIN, deadline);
+            int w = spp_io_wait_fd(conn->fd, POLLIN, deadline);
             if (w == 0)
                 return spp_fail(conn, SPP_ERR_TIMEOUT, "receive: timed out");
             if (w < 0)
@@ -259,5 +216,5 @@ void spp_take(SppConn *conn, void *out, size_t n)
 
 int spp_send_raw(SppConn *conn, const void *buf, size_t len, int timeout_ms)
 {
-    return spp_write_all(conn, buf, len, spp_deadline(timeout_ms ? timeout_ms : SPP_DEFAULT_TIMEOUT_MS));
+    return spp_write_all(conn, buf, len, spp_io_deadline(timeout_ms ? timeout_ms : SPP_DEFAULT_TIMEOUT_MS));
 }

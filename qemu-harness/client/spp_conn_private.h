@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 #include "spp_client.h"
+#include "spp_io.h" /* spp_io_deadline(), spp_io_now_ms(), spp_io_wait_fd() */
 
 struct SppConn {
     int fd;
@@ -24,11 +25,7 @@ struct SppConn {
 /* Sets conn->error and returns status. */
 int spp_fail(SppConn *conn, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Monotonic milliseconds, and the deadline for a timeout (<0: none). */
-int64_t spp_now_ms(void);
-int64_t spp_deadline(int timeout_ms);
-
-/* Write all of buf, or fail. */
+/* Write all of buf before the deadline (spp_io_deadline(); -1: none), or fail. */
 int spp_write_all(SppConn *conn, const void *buf, size_t len, int64_t deadline);
 /* Make at least n unread bytes available in conn->rbuf, or fail (TIMEOUT keeps what was read). */
 int spp_fill(SppConn *conn, size_t n, int64_t deadline);

@@ -127,7 +127,7 @@ int spp_link(SppConn *conn, const SppLinkParams *params, SppLinkInfo *info)
         return spp_fail(conn, SPP_ERR_USAGE, "link: not connected");
     if (conn->linked)
         return spp_fail(conn, SPP_ERR_USAGE, "link: already linked");
-    int64_t deadline = spp_deadline(params->timeout_ms ? params->timeout_ms : SPP_DEFAULT_TIMEOUT_MS);
+    int64_t deadline = spp_io_deadline(params->timeout_ms ? params->timeout_ms : SPP_DEFAULT_TIMEOUT_MS);
 
     int st = send_link_mess(conn, params, deadline);
     if (st != SPP_OK)

@@ -24,7 +24,7 @@ int spp_send(SppConn *conn, uint16_t type, const void *body, uint32_t size)
         spp_put_le32(hdr + offsetof(SppDataHeader, sub_list), 0);
         hlen = SPP_DATA_HEADER_SIZE;
     }
-    int64_t deadline = spp_deadline(SPP_DEFAULT_TIMEOUT_MS);
+    int64_t deadline = spp_io_deadline(SPP_DEFAULT_TIMEOUT_MS);
     int st = spp_write_all(conn, hdr, hlen, deadline);
     if (st == SPP_OK && size > 0)
         st = spp_write_all(conn, body, size, deadline);
@@ -125,7 +125,7 @@ int spp_recv(SppConn *conn, SppMessage *msg, int timeout_ms)
     memset(msg, 0, sizeof(*msg));
     if (!conn->linked)
         return spp_fail(conn, SPP_ERR_USAGE, "receive: channel not linked");
-    int64_t deadline = spp_deadline(timeout_ms);
+    int64_t deadline = spp_io_deadline(timeout_ms);
     for (;;) {
         SppMessage m;
         int st = read_message(conn, &m, deadline);
@@ -148,11 +148,11 @@ int spp_recv(SppConn *conn, SppMessage *msg, int timeout_ms)
 
 int spp_recv_type(SppConn *conn, uint16_t type, SppMessage *msg, int timeout_ms)
 {
-    int64_t deadline = spp_deadline(timeout_ms);
+    int64_t deadline = spp_io_deadline(timeout_ms);
     for (;;) {
         int left = -1;
         if (deadline >= 0) {
-            int64_t l = deadline - spp_now_ms();
+            int64_t l = deadline - spp_io_now_ms();
             left = l < 0 ? 0 : (int)l;
         }
         int st = spp_recv(conn, msg, left);

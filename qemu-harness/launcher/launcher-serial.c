@@ -1,6 +1,7 @@
 #include "launcher-serial.h"
 
 #include "launcher.h"
+#include "spp_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,34 +158,19 @@ char *spp_serial_reader_wait(SppSerialReader *reader, SppSerialLineMatch match, 
 
 gboolean spp_serial_reader_write(SppSerialReader *reader, const void *bytes, gsize length, GError **error)
 {
-    const char *cursor = bytes;
     /* A stopped or hung guest stops draining COM1; once the socket buffer is full a blocking send
-     * would wait forever, so writes are non-blocking and bounded. */
-    gint64 deadline = g_get_monotonic_time() + SERIAL_WRITE_TIMEOUT_MS * 1000;
-    while (length > 0) {
-        ssize_t n = send(reader->fd, cursor, length, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            cursor += n;
-            length -= (gsize)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
-            if (left_ms <= 0) {
-                g_set_error(error, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT,
-                            "serial write: the guest has not read its serial port for %d ms", SERIAL_WRITE_TIMEOUT_MS);
-                return FALSE;
-            }
-            struct pollfd pfd = {.fd = reader->fd, .events = POLLOUT};
-            poll(&pfd, 1, (int)MIN(left_ms, 100));
-            continue;
-        }
-        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-            return report_closed(error);
+     * would wait forever, so writes are bounded. */
+    switch (spp_io_write_all(reader->fd, bytes, length, spp_io_deadline(SERIAL_WRITE_TIMEOUT_MS), NULL, NULL)) {
+    case SPP_IO_OK:
+        return TRUE;
+    case SPP_IO_TIMEOUT:
+        g_set_error(error, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT,
+                    "serial write: the guest has not read its serial port for %d ms", SERIAL_WRITE_TIMEOUT_MS);
+        return FALSE;
+    case SPP_IO_CLOSED:
+        return report_closed(error);
+    default:
         g_set_error(error, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_IO, "serial write: %s", g_strerror(errno));
         return FALSE;
     }
-    return TRUE;
 }

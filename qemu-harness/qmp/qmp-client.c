@@ -1,6 +1,7 @@
 #include "qmp-client.h"
 
 #include "qmp-stream.h"
+#include "spp_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -261,31 +262,22 @@ static gboolean send_all(SppQmpClient *client, const void *bytes, gsize length, 
 {
     if (!check_alive(client, error))
         return FALSE;
-    const guint8 *cursor = bytes;
-    while (length > 0) {
-        ssize_t n = send(client->fd, cursor, length, MSG_NOSIGNAL);
-        if (n > 0) {
-            cursor += n;
-            length -= (gsize)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!wait_fd(client, POLLOUT, deadline, error))
-                return FALSE;
-            continue;
-        }
-        if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
-            set_went_away(client, error, g_strerror(errno));
-            return FALSE;
-        }
+    /* deadline is in g_get_monotonic_time()'s microseconds, the same clock as spp_io's milliseconds */
+    switch (spp_io_write_all(client->fd, bytes, length, deadline == NO_DEADLINE ? -1 : (deadline + 999) / 1000,
+                             NULL, NULL)) {
+    case SPP_IO_OK:
+        return TRUE;
+    case SPP_IO_TIMEOUT:
+        g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT, "timed out waiting for QMP");
+        return FALSE;
+    case SPP_IO_CLOSED:
+        set_went_away(client, error, g_strerror(errno));
+        return FALSE;
+    default:
         set_fatal(client, error,
-                  g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_IO, "write to QMP socket: %s",
-                              n < 0 ? g_strerror(errno) : "wrote nothing"));
+                  g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_IO, "write to QMP socket: %s", g_strerror(errno)));
         return FALSE;
     }
-    return TRUE;
 }
 
 gboolean spp_qmp_client_send_raw(SppQmpClient *client, const void *bytes, gsize length, gint64 timeout_ms,
