@@ -175,7 +175,7 @@ spp_analysis_register(void)
             "Power request failed", EXPFILL } },
         { &ei_spp_bad_magic,
           { "spicepower.expert.bad_magic", PI_MALFORMED, PI_ERROR,
-            "Link header magic is not \"REDQ\"", EXPFILL } },
+            "Link header magic is not \"" SPP_LINK_MAGIC "\"", EXPFILL } },
         { &ei_spp_version,
           { "spicepower.expert.version", PI_PROTOCOL, PI_WARN,
             "Unsupported protocol version", EXPFILL } },

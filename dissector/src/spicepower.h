@@ -21,60 +21,17 @@
 #include <epan/expert.h>
 #include <epan/conversation.h>
 
-/* Numbers of the wire protocol, in Wireshark's value_string style (see link.c/data.c for the
- * name tables). They mirror docs/power-channel.md. */
-#define SPP_CHANNEL_POWER           12
-#define SPP_LINK_HEADER_LEN         16
-#define SPP_LINK_MESS_LEN           18
-#define SPP_LINK_REPLY_LEN          178
-#define SPP_PUB_KEY_LEN             162
-#define SPP_TICKET_LEN              128
-#define SPP_MINI_HEADER_LEN         6
-#define SPP_FULL_HEADER_LEN         18
-#define SPP_LINK_MESS_MAX           4096    /* reds.cpp: link message 18..4096 bytes */
-#define SPP_MAX_CAP_WORDS           1024    /* reds.cpp: at most 1024 words per group */
-#define SPP_MAX_MSG_SIZE            65536   /* sanity limit for one data message body */
+/* The wire numbers come from include/spicepower/protocol.h, the C transcription of
+ * docs/power-channel.md that the spec test (ctest -L spec) holds to the spec's tables. It is
+ * included by its path relative to this file, so that every build compiling these sources
+ * (the plugin, fuzz/fuzz_dissector) finds the same header without an include directory of
+ * its own. */
+#include "../../include/spicepower/protocol.h"
 
-#define SPP_COMMON_CAP_AUTH_SELECTION 0
-#define SPP_COMMON_CAP_AUTH_SPICE     1
-#define SPP_COMMON_CAP_AUTH_SASL      2
-#define SPP_COMMON_CAP_MINI_HEADER    3
-
-#define SPP_POWER_CAP_RESERVED      0
-#define SPP_POWER_CAP_RESET         1
-#define SPP_POWER_CAP_POWEROFF      2
-#define SPP_POWER_CAP_POWERON       3
-#define SPP_POWER_CAP_STATE         4
-#define SPP_POWER_CAP_RESULT        5
-#define SPP_CAP(bit)                (1u << (bit))
-
-#define SPP_AUTH_SPICE              1
-#define SPP_AUTH_SASL               2
-
-/* base messages */
-#define SPP_MSG_MIGRATE             1
-#define SPP_MSG_MIGRATE_DATA        2
-#define SPP_MSG_SET_ACK             3
-#define SPP_MSG_PING                4
-#define SPP_MSG_WAIT_FOR_CHANNELS   5
-#define SPP_MSG_DISCONNECTING       6
-#define SPP_MSG_NOTIFY              7
-#define SPP_MSG_LIST                8
-#define SPP_MSGC_ACK_SYNC           1
-#define SPP_MSGC_ACK                2
-#define SPP_MSGC_PONG               3
-#define SPP_MSGC_MIGRATE_FLUSH_MARK 4
-#define SPP_MSGC_MIGRATE_DATA       5
-#define SPP_MSGC_DISCONNECTING      6
-/* power messages */
-#define SPP_MSGC_POWER_RESET        101
-#define SPP_MSGC_POWER_POWEROFF     102
-#define SPP_MSGC_POWER_POWERON      103
-#define SPP_MSG_POWER_STATE         101
-#define SPP_MSG_POWER_RESULT        102
-
-#define SPP_NOTIFY_SEVERITY_ERROR   2
-#define SPP_NOTIFY_VISIBILITY_HIGH  2
+/* Not a wire limit (the spec sets none for data messages): the largest body the dissector
+ * believes. A bigger size is taken for garbage: reassembly does not wait for it, the stream
+ * is not followed past it, and mid-stream detection rejects it. */
+#define SPP_DISSECTOR_MAX_MSG_SIZE  65536
 
 /* Who sent a PDU. */
 typedef enum {
