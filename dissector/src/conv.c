@@ -90,17 +90,6 @@ static const value_string spp_fuzz_phase_vals[] = {
     { 0, NULL }
 };
 
-gboolean
-spp_mini_header(const spp_state_t *st)
-{
-    if (st->full_header_forced)
-        return FALSE;
-    if (st->mini_header_forced)
-        return TRUE;
-    return (st->common_caps[SPP_FROM_CLIENT] & SPP_CAP_MASK(SPP_COMMON_CAP_MINI_HEADER)) &&
-           (st->common_caps[SPP_FROM_SERVER] & SPP_CAP_MASK(SPP_COMMON_CAP_MINI_HEADER));
-}
-
 /* The client's phase after its link message depends on both link messages: auth selection
  * happens only if both sides announced it. */
 static spp_phase_t

@@ -109,6 +109,21 @@ static const value_string spp_notify_visibility_vals[] = {
 /* Wait-for-channels entry: channel type, channel id, serial. */
 #define SPP_WAIT_ENTRY_LEN 10
 
+/* Mini or full data header: mini when both sides announced MINI_HEADER, unless the fuzz entry
+ * or a connection captured mid-stream forced one (conv.c sets the flags). Decided here, by the
+ * data phase that is its only user, so that conv.c and data.c do not call each other: conv.c
+ * hands PDUs to data.c, and data.c needs no function of conv.c. */
+static gboolean
+spp_mini_header(const spp_state_t *st)
+{
+    if (st->full_header_forced)
+        return FALSE;
+    if (st->mini_header_forced)
+        return TRUE;
+    return (st->common_caps[SPP_FROM_CLIENT] & SPP_CAP_MASK(SPP_COMMON_CAP_MINI_HEADER)) &&
+           (st->common_caps[SPP_FROM_SERVER] & SPP_CAP_MASK(SPP_COMMON_CAP_MINI_HEADER));
+}
+
 static gboolean
 spp_is_power(const spp_ctx_t *ctx)
 {

@@ -105,7 +105,6 @@ extern int proto_spicepower;
 /* conv.c */
 void spp_conv_register(void);
 void spp_conv_handoff(void);
-gboolean spp_mini_header(const spp_state_t *st);
 
 /* link.c */
 void spp_link_register(void);
