@@ -37,6 +37,9 @@ static int hf_spp_opaque = -1;
 static gint ett_spp = -1;
 static gint ett_spp_fuzz = -1;
 
+static expert_field ei_spp_undecoded = EI_INIT;
+static expert_field ei_spp_midstream = EI_INIT;
+
 /* Conversation data. */
 typedef struct {
     spp_state_t  live;          /* state after the last PDU of the first pass */
@@ -504,7 +507,7 @@ dissect_spp_fuzz(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 }
 
 void
-spp_conv_register(void)
+spp_conv_register(expert_module_t *expert)
 {
     static hf_register_info hf[] = {
         { &hf_spp_direction,
@@ -528,10 +531,19 @@ spp_conv_register(void)
           { "Server announced all power caps", "spicepower.fuzz.server_caps", FT_BOOLEAN, 8, NULL, SPP_FUZZ_SERVER_CAPS, NULL, HFILL } },
     };
     static gint *ett[] = { &ett_spp, &ett_spp_fuzz };
+    static ei_register_info ei[] = {
+        { &ei_spp_undecoded,
+          { "spicepower.expert.undecoded", PI_UNDECODED, PI_NOTE,
+            "Data not decoded (SASL, or after a refused link or a lost message boundary)", EXPFILL } },
+        { &ei_spp_midstream,
+          { "spicepower.expert.midstream", PI_ASSUMPTION, PI_NOTE,
+            "Capture starts after the link phase; header kind and server side assumed, caps unknown", EXPFILL } },
+    };
     module_t *module;
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
 
     /* The same module holds the "tcp.port" preference of the handoff. */
     module = prefs_register_protocol(proto_spicepower, NULL);

@@ -41,6 +41,15 @@ static int hf_result_code = -1;
 static gint ett_data_header = -1;
 static gint ett_wait = -1;
 
+static expert_field ei_spp_unannounced = EI_INIT;
+static expert_field ei_spp_unknown_type = EI_INIT;
+static expert_field ei_spp_state_without_cap = EI_INIT;
+static expert_field ei_spp_result_without_cap = EI_INIT;
+static expert_field ei_spp_trailing = EI_INIT;
+static expert_field ei_spp_short_body = EI_INIT;
+static expert_field ei_spp_request_failed = EI_INIT;
+static expert_field ei_spp_not_nul_terminated = EI_INIT;
+
 const value_string spp_server_msg_vals[] = {
     { SPP_MSG_MIGRATE,           "MIGRATE" },
     { SPP_MSG_MIGRATE_DATA,      "MIGRATE_DATA" },
@@ -456,7 +465,7 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
 }
 
 void
-spp_data_register(void)
+spp_data_register(expert_module_t *expert)
 {
     static hf_register_info hf[] = {
         { &hf_msg_serial,
@@ -535,7 +544,34 @@ spp_data_register(void)
             NULL, HFILL } },
     };
     static gint *ett[] = { &ett_data_header, &ett_wait };
+    static ei_register_info ei[] = {
+        { &ei_spp_unannounced,
+          { "spicepower.expert.unannounced", PI_PROTOCOL, PI_WARN,
+            "Power action the server did not announce", EXPFILL } },
+        { &ei_spp_unknown_type,
+          { "spicepower.expert.unknown_type", PI_PROTOCOL, PI_WARN,
+            "Unknown message type", EXPFILL } },
+        { &ei_spp_state_without_cap,
+          { "spicepower.expert.state_without_cap", PI_PROTOCOL, PI_WARN,
+            "STATE sent, but the client did not announce the STATE cap", EXPFILL } },
+        { &ei_spp_result_without_cap,
+          { "spicepower.expert.result_without_cap", PI_PROTOCOL, PI_WARN,
+            "RESULT sent, but the client did not announce the RESULT cap", EXPFILL } },
+        { &ei_spp_trailing,
+          { "spicepower.expert.trailing", PI_PROTOCOL, PI_NOTE,
+            "Trailing bytes after the message fields", EXPFILL } },
+        { &ei_spp_short_body,
+          { "spicepower.expert.short_body", PI_MALFORMED, PI_ERROR,
+            "Message body shorter than its fields", EXPFILL } },
+        { &ei_spp_request_failed,
+          { "spicepower.expert.request_failed", PI_RESPONSE_CODE, PI_NOTE,
+            "Power request failed", EXPFILL } },
+        { &ei_spp_not_nul_terminated,
+          { "spicepower.expert.not_nul_terminated", PI_PROTOCOL, PI_NOTE,
+            "NOTIFY text is not followed by a NUL", EXPFILL } },
+    };
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
 }

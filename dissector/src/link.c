@@ -55,6 +55,18 @@ static gint ett_link_mess = -1;
 static gint ett_caps = -1;
 static gint ett_cap_bits = -1;
 
+static expert_field ei_spp_reserved_cap = EI_INIT;
+static expert_field ei_spp_cap_count = EI_INIT;
+static expert_field ei_spp_link_error = EI_INIT;
+static expert_field ei_spp_bad_magic = EI_INIT;
+static expert_field ei_spp_version = EI_INIT;
+static expert_field ei_spp_link_size = EI_INIT;
+static expert_field ei_spp_channel_id = EI_INIT;
+static expert_field ei_spp_bad_caps_offset = EI_INIT;
+/* Raised by data.c too (spicepower.h). */
+expert_field ei_spp_size_beyond_data = EI_INIT;
+expert_field ei_spp_bad_value = EI_INIT;
+
 static const value_string spp_channel_type_vals[] = {
     { SPP_CHANNEL_MAIN,      "MAIN" },
     { SPP_CHANNEL_DISPLAY,   "DISPLAY" },
@@ -331,7 +343,7 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
 }
 
 void
-spp_link_register(void)
+spp_link_register(expert_module_t *expert)
 {
 #define CAP_BIT(var, name, abbrev, bit, blurb) \
     { &var, { name, abbrev, FT_BOOLEAN, 32, TFS(&tfs_set_notset), SPP_CAP_MASK(bit), blurb, HFILL } }
@@ -427,7 +439,40 @@ spp_link_register(void)
     };
 #undef CAP_BIT
     static gint *ett[] = { &ett_link_header, &ett_link_mess, &ett_caps, &ett_cap_bits };
+    static ei_register_info ei[] = {
+        { &ei_spp_reserved_cap,
+          { "spicepower.expert.reserved_cap", PI_PROTOCOL, PI_WARN,
+            "Reserved power cap bit 0 is set", EXPFILL } },
+        { &ei_spp_cap_count,
+          { "spicepower.expert.cap_count", PI_MALFORMED, PI_ERROR,
+            "Absurd cap counts", EXPFILL } },
+        { &ei_spp_size_beyond_data,
+          { "spicepower.expert.size_beyond_data", PI_MALFORMED, PI_ERROR,
+            "Message size beyond the data present", EXPFILL } },
+        { &ei_spp_link_error,
+          { "spicepower.expert.link_error", PI_RESPONSE_CODE, PI_WARN,
+            "Link refused", EXPFILL } },
+        { &ei_spp_bad_magic,
+          { "spicepower.expert.bad_magic", PI_MALFORMED, PI_ERROR,
+            "Link header magic is not \"" SPP_LINK_MAGIC "\"", EXPFILL } },
+        { &ei_spp_version,
+          { "spicepower.expert.version", PI_PROTOCOL, PI_WARN,
+            "Unsupported protocol version", EXPFILL } },
+        { &ei_spp_link_size,
+          { "spicepower.expert.link_size", PI_MALFORMED, PI_ERROR,
+            "Link message size out of range", EXPFILL } },
+        { &ei_spp_channel_id,
+          { "spicepower.expert.channel_id", PI_PROTOCOL, PI_WARN,
+            "Power channel id other than 0", EXPFILL } },
+        { &ei_spp_bad_caps_offset,
+          { "spicepower.expert.caps_offset", PI_MALFORMED, PI_ERROR,
+            "Caps offset outside the link message", EXPFILL } },
+        { &ei_spp_bad_value,
+          { "spicepower.expert.bad_value", PI_PROTOCOL, PI_WARN,
+            "Value not defined by the protocol", EXPFILL } },
+    };
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
 }

@@ -103,17 +103,20 @@ typedef struct {
 extern int proto_spicepower;
 
 /* conv.c */
-void spp_conv_register(void);
+void spp_conv_register(expert_module_t *expert);
 void spp_conv_handoff(void);
 
 /* link.c */
-void spp_link_register(void);
+void spp_link_register(expert_module_t *expert);
 guint spp_link_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx);
 int  spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx);
 extern const value_string spp_link_error_vals[];
+/* Raised by data.c as well; an expert field can be registered only once, so link.c does. */
+extern expert_field ei_spp_size_beyond_data;
+extern expert_field ei_spp_bad_value;
 
 /* data.c */
-void spp_data_register(void);
+void spp_data_register(expert_module_t *expert);
 guint spp_data_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx);
 int  spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx);
 extern const value_string spp_client_msg_vals[];
@@ -122,31 +125,10 @@ extern const value_string spp_power_state_vals[];
 extern const value_string spp_power_result_vals[];
 
 /* analysis.c */
-void spp_analysis_register(void);
+void spp_analysis_register(expert_module_t *expert);
 void spp_track_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx, guint16 type);
 guint16 spp_track_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
                            guint16 request, gboolean from_notify);
-extern expert_field ei_spp_unannounced;
-extern expert_field ei_spp_reserved_cap;
-extern expert_field ei_spp_cap_count;
-extern expert_field ei_spp_size_beyond_data;
-extern expert_field ei_spp_unknown_type;
-extern expert_field ei_spp_state_without_cap;
-extern expert_field ei_spp_result_without_cap;
-extern expert_field ei_spp_trailing;
-extern expert_field ei_spp_short_body;
-extern expert_field ei_spp_link_error;
-extern expert_field ei_spp_request_failed;
-extern expert_field ei_spp_bad_magic;
-extern expert_field ei_spp_version;
-extern expert_field ei_spp_link_size;
-extern expert_field ei_spp_channel_id;
-extern expert_field ei_spp_undecoded;
-extern expert_field ei_spp_no_request;
-extern expert_field ei_spp_not_nul_terminated;
-extern expert_field ei_spp_bad_caps_offset;
-extern expert_field ei_spp_bad_value;
-extern expert_field ei_spp_midstream;
 
 /* stats.c */
 void spp_stats_register(void);
