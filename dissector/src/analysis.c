@@ -1,7 +1,7 @@
 /* analysis.c
- * Expert info of the SPICE power dissector, and request/response tracking: each RESET,
- * POWEROFF or POWERON is linked to the RESULT that answers it (or, without the RESULT cap,
- * to the NOTIFY error that stands in for it).
+ * Request/response tracking of the SPICE power dissector: each RESET, POWEROFF or POWERON
+ * is linked to the RESULT that answers it (or, without the RESULT cap, to the NOTIFY error
+ * that stands in for it).
  *
  * Matching happens on the first pass, in capture order. A RESULT answers the oldest open
  * request of the type it names. A NOTIFY error names no type; it answers the newest open

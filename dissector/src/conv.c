@@ -18,7 +18,8 @@
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 
-/* p_add_proto_data key (packet scope); analysis.c uses SPP_KEY_PDU_BASE + PDU index. */
+/* p_add_proto_data key (packet scope); analysis.c keeps file-scope data under
+ * SPP_KEY_PDU_BASE + PDU index. */
 #define SPP_KEY_WORK        1   /* spp_work_t */
 
 static dissector_handle_t spp_tcp_handle;

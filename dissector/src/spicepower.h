@@ -2,14 +2,16 @@
  * Shared declarations of the SPICE power channel dissector (Wireshark 4.0 plugin).
  *
  * The dissector is split by concern:
- *   plugin.c    plugin symbols, protocol registration and handoff
+ *   plugin.c    plugin symbols, protocol and expert module registration, handoff
  *   conv.c      TCP heuristic, Decode As, routing to the built-in SPICE dissector,
  *               per-conversation state with per-frame versions, tcp_dissect_pdus,
  *               the stateless fuzz entry point
  *   link.c      link phase: link header/message/reply, auth mechanism, ticket, link result
  *   data.c      data phase: mini/full header, base messages, power messages
- *   analysis.c  expert info and request/response tracking
+ *   analysis.c  request/response tracking
  *   stats.c     tap and stats_tree ("-z spicepower,tree")
+ * Each file registers its own fields and the expert fields it raises. Calls go from conv.c
+ * to link.c and data.c, and from data.c to analysis.c and stats.c, never back.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -40,8 +42,11 @@ typedef enum {
 } spp_dir_t;
 
 /* What the next PDU of one direction is. The client goes LINK -> AUTH -> (AUTH_MECH) ->
- * TICKET -> DATA, the server LINK -> LINK_RESULT -> DATA. AUTH is resolved into AUTH_MECH or
- * TICKET once both link messages are known. OPAQUE: nothing more we can follow. */
+ * TICKET -> DATA, the server LINK -> LINK_RESULT -> DATA; choosing the SASL mechanism puts
+ * both sides in SASL instead. AUTH is "AUTH_MECH or TICKET, not known yet": spp_phase()
+ * (conv.c) resolves it when the client's next PDU arrives, from the AUTH_SELECTION caps of
+ * both link messages (the server's taken as set if its reply was not seen). OPAQUE: nothing
+ * more we can follow. */
 typedef enum {
     SPP_PHASE_DATA = 0,
     SPP_PHASE_LINK,
