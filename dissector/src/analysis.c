@@ -1,7 +1,7 @@
 /* analysis.c
- * Expert info of the SPICE power dissector, and request/response tracking: each RESET,
- * POWEROFF or POWERON is linked to the RESULT that answers it (or, without the RESULT cap,
- * to the NOTIFY error that stands in for it).
+ * Request/response tracking of the SPICE power dissector: each RESET, POWEROFF or POWERON
+ * is linked to the RESULT that answers it (or, without the RESULT cap, to the NOTIFY error
+ * that stands in for it).
  *
  * Matching happens on the first pass, in capture order. A RESULT answers the oldest open
  * request of the type it names. A NOTIFY error names no type; it answers the newest open
@@ -21,27 +21,7 @@ static int hf_request_in = -1;
 static int hf_response_time = -1;
 static int hf_request_type = -1;
 
-expert_field ei_spp_unannounced = EI_INIT;
-expert_field ei_spp_reserved_cap = EI_INIT;
-expert_field ei_spp_cap_count = EI_INIT;
-expert_field ei_spp_size_beyond_data = EI_INIT;
-expert_field ei_spp_unknown_type = EI_INIT;
-expert_field ei_spp_state_without_cap = EI_INIT;
-expert_field ei_spp_result_without_cap = EI_INIT;
-expert_field ei_spp_trailing = EI_INIT;
-expert_field ei_spp_short_body = EI_INIT;
-expert_field ei_spp_link_error = EI_INIT;
-expert_field ei_spp_request_failed = EI_INIT;
-expert_field ei_spp_bad_magic = EI_INIT;
-expert_field ei_spp_version = EI_INIT;
-expert_field ei_spp_link_size = EI_INIT;
-expert_field ei_spp_channel_id = EI_INIT;
-expert_field ei_spp_undecoded = EI_INIT;
-expert_field ei_spp_no_request = EI_INIT;
-expert_field ei_spp_not_nul_terminated = EI_INIT;
-expert_field ei_spp_bad_caps_offset = EI_INIT;
-expert_field ei_spp_bad_value = EI_INIT;
-expert_field ei_spp_midstream = EI_INIT;
+static expert_field ei_spp_no_request = EI_INIT;
 
 static spp_transaction_t *
 spp_pdu_transaction(packet_info *pinfo, const spp_ctx_t *ctx)
@@ -123,7 +103,7 @@ spp_track_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_
 }
 
 void
-spp_analysis_register(void)
+spp_analysis_register(expert_module_t *expert)
 {
     static hf_register_info hf[] = {
         { &hf_response_in,
@@ -140,73 +120,11 @@ spp_analysis_register(void)
             "Power request this NOTIFY error answers", HFILL } },
     };
     static ei_register_info ei[] = {
-        { &ei_spp_unannounced,
-          { "spicepower.expert.unannounced", PI_PROTOCOL, PI_WARN,
-            "Power action the server did not announce", EXPFILL } },
-        { &ei_spp_reserved_cap,
-          { "spicepower.expert.reserved_cap", PI_PROTOCOL, PI_WARN,
-            "Reserved power cap bit 0 is set", EXPFILL } },
-        { &ei_spp_cap_count,
-          { "spicepower.expert.cap_count", PI_MALFORMED, PI_ERROR,
-            "Absurd cap counts", EXPFILL } },
-        { &ei_spp_size_beyond_data,
-          { "spicepower.expert.size_beyond_data", PI_MALFORMED, PI_ERROR,
-            "Message size beyond the data present", EXPFILL } },
-        { &ei_spp_unknown_type,
-          { "spicepower.expert.unknown_type", PI_PROTOCOL, PI_WARN,
-            "Unknown message type", EXPFILL } },
-        { &ei_spp_state_without_cap,
-          { "spicepower.expert.state_without_cap", PI_PROTOCOL, PI_WARN,
-            "STATE sent, but the client did not announce the STATE cap", EXPFILL } },
-        { &ei_spp_result_without_cap,
-          { "spicepower.expert.result_without_cap", PI_PROTOCOL, PI_WARN,
-            "RESULT sent, but the client did not announce the RESULT cap", EXPFILL } },
-        { &ei_spp_trailing,
-          { "spicepower.expert.trailing", PI_PROTOCOL, PI_NOTE,
-            "Trailing bytes after the message fields", EXPFILL } },
-        { &ei_spp_short_body,
-          { "spicepower.expert.short_body", PI_MALFORMED, PI_ERROR,
-            "Message body shorter than its fields", EXPFILL } },
-        { &ei_spp_link_error,
-          { "spicepower.expert.link_error", PI_RESPONSE_CODE, PI_WARN,
-            "Link refused", EXPFILL } },
-        { &ei_spp_request_failed,
-          { "spicepower.expert.request_failed", PI_RESPONSE_CODE, PI_NOTE,
-            "Power request failed", EXPFILL } },
-        { &ei_spp_bad_magic,
-          { "spicepower.expert.bad_magic", PI_MALFORMED, PI_ERROR,
-            "Link header magic is not \"REDQ\"", EXPFILL } },
-        { &ei_spp_version,
-          { "spicepower.expert.version", PI_PROTOCOL, PI_WARN,
-            "Unsupported protocol version", EXPFILL } },
-        { &ei_spp_link_size,
-          { "spicepower.expert.link_size", PI_MALFORMED, PI_ERROR,
-            "Link message size out of range", EXPFILL } },
-        { &ei_spp_channel_id,
-          { "spicepower.expert.channel_id", PI_PROTOCOL, PI_WARN,
-            "Power channel id other than 0", EXPFILL } },
-        { &ei_spp_undecoded,
-          { "spicepower.expert.undecoded", PI_UNDECODED, PI_NOTE,
-            "Data not decoded (SASL, or after a refused link or a lost message boundary)", EXPFILL } },
         { &ei_spp_no_request,
           { "spicepower.expert.no_request", PI_SEQUENCE, PI_WARN,
             "RESULT without an open request of that type", EXPFILL } },
-        { &ei_spp_not_nul_terminated,
-          { "spicepower.expert.not_nul_terminated", PI_PROTOCOL, PI_NOTE,
-            "NOTIFY text is not followed by a NUL", EXPFILL } },
-        { &ei_spp_bad_caps_offset,
-          { "spicepower.expert.caps_offset", PI_MALFORMED, PI_ERROR,
-            "Caps offset outside the link message", EXPFILL } },
-        { &ei_spp_bad_value,
-          { "spicepower.expert.bad_value", PI_PROTOCOL, PI_WARN,
-            "Value not defined by the protocol", EXPFILL } },
-        { &ei_spp_midstream,
-          { "spicepower.expert.midstream", PI_ASSUMPTION, PI_NOTE,
-            "Capture starts after the link phase; header kind and server side assumed, caps unknown", EXPFILL } },
     };
-    expert_module_t *expert;
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
-    expert = expert_register_protocol(proto_spicepower);
     expert_register_field_array(expert, ei, array_length(ei));
 }

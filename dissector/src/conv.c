@@ -18,7 +18,8 @@
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 
-/* p_add_proto_data key (packet scope); analysis.c uses SPP_KEY_PDU_BASE + PDU index. */
+/* p_add_proto_data key (packet scope); analysis.c keeps file-scope data under
+ * SPP_KEY_PDU_BASE + PDU index. */
 #define SPP_KEY_WORK        1   /* spp_work_t */
 
 static dissector_handle_t spp_tcp_handle;
@@ -36,6 +37,9 @@ static int hf_spp_opaque = -1;
 
 static gint ett_spp = -1;
 static gint ett_spp_fuzz = -1;
+
+static expert_field ei_spp_undecoded = EI_INIT;
+static expert_field ei_spp_midstream = EI_INIT;
 
 /* Conversation data. */
 typedef struct {
@@ -90,17 +94,6 @@ static const value_string spp_fuzz_phase_vals[] = {
     { 0, NULL }
 };
 
-gboolean
-spp_mini_header(const spp_state_t *st)
-{
-    if (st->full_header_forced)
-        return FALSE;
-    if (st->mini_header_forced)
-        return TRUE;
-    return (st->common_caps[SPP_FROM_CLIENT] & SPP_CAP(SPP_COMMON_CAP_MINI_HEADER)) &&
-           (st->common_caps[SPP_FROM_SERVER] & SPP_CAP(SPP_COMMON_CAP_MINI_HEADER));
-}
-
 /* The client's phase after its link message depends on both link messages: auth selection
  * happens only if both sides announced it. */
 static spp_phase_t
@@ -109,7 +102,7 @@ spp_phase(const spp_ctx_t *ctx)
     spp_phase_t phase = (spp_phase_t)ctx->st->phase[ctx->dir];
 
     if (phase == SPP_PHASE_AUTH) {
-        const guint32 sel = SPP_CAP(SPP_COMMON_CAP_AUTH_SELECTION);
+        const guint32 sel = SPP_CAP_MASK(SPP_COMMON_CAP_AUTH_SELECTION);
         gboolean server_sel = ctx->st->link_seen[SPP_FROM_SERVER] ?
             (ctx->st->common_caps[SPP_FROM_SERVER] & sel) != 0 : TRUE;
         phase = ((ctx->st->common_caps[SPP_FROM_CLIENT] & sel) && server_sel) ?
@@ -129,7 +122,7 @@ spp_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx)
     case SPP_PHASE_LINK_RESULT:
         return 4;
     case SPP_PHASE_TICKET:
-        return SPP_TICKET_LEN;
+        return SPP_TICKET_ENCRYPTED_BYTES;
     case SPP_PHASE_DATA:
         return spp_data_pdu_len(tvb, offset, ctx);
     default:
@@ -169,28 +162,29 @@ spp_dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *
 static int
 spp_peek_link_channel(tvbuff_t *tvb)
 {
-    if (tvb_captured_length(tvb) < SPP_LINK_HEADER_LEN + 6 || tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) != 0)
+    if (tvb_captured_length(tvb) < SPP_LINK_HEADER_SIZE + 6 ||
+        tvb_memeql(tvb, 0, (const guint8 *)SPP_LINK_MAGIC, 4) != 0)
         return -1;
     /* A server's link reply is at least 178 bytes and starts with an error code, so the
      * byte at offset 20 would be the first key byte. Only a client link has size < 178 or
      * caps_offset == 18. */
-    if (tvb_get_letohl(tvb, 12) >= SPP_LINK_REPLY_LEN &&
-        (tvb_captured_length(tvb) < SPP_LINK_HEADER_LEN + SPP_LINK_MESS_LEN ||
-         tvb_get_letohl(tvb, SPP_LINK_HEADER_LEN + 14) != SPP_LINK_MESS_LEN))
+    if (tvb_get_letohl(tvb, 12) >= SPP_LINK_REPLY_SIZE &&
+        (tvb_captured_length(tvb) < SPP_LINK_HEADER_SIZE + SPP_LINK_MESS_SIZE ||
+         tvb_get_letohl(tvb, SPP_LINK_HEADER_SIZE + 14) != SPP_LINK_MESS_SIZE))
         return -1;
-    return tvb_get_guint8(tvb, SPP_LINK_HEADER_LEN + 4);
+    return tvb_get_guint8(tvb, SPP_LINK_HEADER_SIZE + 4);
 }
 
 /* Is the segment in tvb a run of data messages with this header, as the power channel sends
  * them? Every type is defined for the sender (for either side if dir is -1), every size is at
- * most SPP_MAX_MSG_SIZE, a full header's serial is below 2^32 and its sub-list 0; the last
- * message may go on in the next segment. A mini-header stream read with full headers fails
+ * most SPP_DISSECTOR_MAX_MSG_SIZE, a full header's serial is below 2^32 and its sub-list 0;
+ * the last message may go on in the next segment. A mini-header stream read with full headers fails
  * (too short, or a serial with its upper half non-zero: the body bytes), and so does a
  * full-header stream read with mini headers (the serial's upper bytes make a type 0). */
 static gboolean
 spp_plausible_data(tvbuff_t *tvb, gboolean mini, int dir)
 {
-    guint hdr = mini ? SPP_MINI_HEADER_LEN : SPP_FULL_HEADER_LEN;
+    guint hdr = mini ? SPP_MINI_DATA_HEADER_SIZE : SPP_DATA_HEADER_SIZE;
     guint len = tvb_captured_length(tvb), off = 0;
     guint32 type, size;
 
@@ -201,7 +195,7 @@ spp_plausible_data(tvbuff_t *tvb, gboolean mini, int dir)
             return FALSE;
         type = tvb_get_letohs(tvb, off + (mini ? 0 : 8));
         size = tvb_get_letohl(tvb, off + (mini ? 2 : 10));
-        if (size > SPP_MAX_MSG_SIZE)
+        if (size > SPP_DISSECTOR_MAX_MSG_SIZE)
             return FALSE;
         if (!(dir != SPP_FROM_SERVER && try_val_to_str(type, spp_client_msg_vals)) &&
             !(dir != SPP_FROM_CLIENT && try_val_to_str(type, spp_server_msg_vals)))
@@ -247,14 +241,15 @@ spp_midstream(spp_conv_t *c, packet_info *pinfo, tvbuff_t *tvb, gboolean *from_s
     }
 
     if (dir < 0) {
-        guint hdr = mini ? SPP_MINI_HEADER_LEN : SPP_FULL_HEADER_LEN;
+        guint hdr = mini ? SPP_MINI_DATA_HEADER_SIZE : SPP_DATA_HEADER_SIZE;
         guint32 type = 0, size = 0;
 
         if (tvb_captured_length(tvb) >= hdr) {
             type = tvb_get_letohs(tvb, mini ? 0 : 8);
             size = tvb_get_letohl(tvb, mini ? 2 : 10);
         }
-        if ((type == SPP_MSG_POWER_STATE && size == 1) || (type == SPP_MSG_POWER_RESULT && size == 6)) {
+        if ((type == SPP_MSG_POWER_STATE && size == SPP_MSG_POWER_STATE_SIZE) ||
+            (type == SPP_MSG_POWER_RESULT && size == SPP_MSG_POWER_RESULT_SIZE)) {
             *from_server = TRUE;
             server_why = "guessed from the message types";
         } else if (type >= SPP_MSGC_POWER_RESET && type <= SPP_MSGC_POWER_POWERON && size == 0) {
@@ -297,9 +292,9 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
     /* Who is the server? The client speaks first, so the sender of the first "REDQ" is the
      * client unless the bytes are recognisably a link reply (caps offset 178). Anything else
      * is a connection captured after its link phase. */
-    if (tvb_captured_length(tvb) >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) == 0)
-        from_server = tvb_captured_length(tvb) >= SPP_LINK_HEADER_LEN + SPP_LINK_REPLY_LEN &&
-                      tvb_get_letohl(tvb, SPP_LINK_HEADER_LEN + SPP_LINK_REPLY_LEN - 4) == SPP_LINK_REPLY_LEN;
+    if (tvb_captured_length(tvb) >= 4 && tvb_memeql(tvb, 0, (const guint8 *)SPP_LINK_MAGIC, 4) == 0)
+        from_server = tvb_captured_length(tvb) >= SPP_LINK_HEADER_SIZE + SPP_LINK_REPLY_SIZE &&
+                      tvb_get_letohl(tvb, SPP_LINK_HEADER_SIZE + SPP_LINK_REPLY_SIZE - 4) == SPP_LINK_REPLY_SIZE;
     else
         spp_midstream(c, pinfo, tvb, &from_server);
     if (from_server) {
@@ -423,9 +418,9 @@ dissect_spp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     conversation_t *conv;
     int channel;
 
-    if (tvb_captured_length(tvb) < 8 || tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) != 0)
+    if (tvb_captured_length(tvb) < 8 || tvb_memeql(tvb, 0, (const guint8 *)SPP_LINK_MAGIC, 4) != 0)
         return FALSE;
-    if (tvb_get_letohl(tvb, 4) != 2)                    /* major version */
+    if (tvb_get_letohl(tvb, 4) != SPP_VERSION_MAJOR)
         return FALSE;
 
     conv = find_or_create_conversation(pinfo);
@@ -462,8 +457,9 @@ dissect_spp_fuzz(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         SPP_PHASE_DATA, SPP_PHASE_LINK, SPP_PHASE_AUTH_MECH, SPP_PHASE_TICKET,
         SPP_PHASE_LINK_RESULT, SPP_PHASE_SASL, SPP_PHASE_OPAQUE, SPP_PHASE_OPAQUE
     };
-    const guint32 all_power_caps = SPP_CAP(SPP_POWER_CAP_RESET) | SPP_CAP(SPP_POWER_CAP_POWEROFF) |
-        SPP_CAP(SPP_POWER_CAP_POWERON) | SPP_CAP(SPP_POWER_CAP_STATE) | SPP_CAP(SPP_POWER_CAP_RESULT);
+    const guint32 all_power_caps = SPP_CAP_MASK(SPP_POWER_CAP_RESET) | SPP_CAP_MASK(SPP_POWER_CAP_POWEROFF) |
+        SPP_CAP_MASK(SPP_POWER_CAP_POWERON) | SPP_CAP_MASK(SPP_POWER_CAP_STATE) |
+        SPP_CAP_MASK(SPP_POWER_CAP_RESULT);
     spp_state_t *st;
     spp_ctx_t ctx;
     proto_item *ti;
@@ -512,7 +508,7 @@ dissect_spp_fuzz(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 }
 
 void
-spp_conv_register(void)
+spp_conv_register(expert_module_t *expert)
 {
     static hf_register_info hf[] = {
         { &hf_spp_direction,
@@ -536,10 +532,19 @@ spp_conv_register(void)
           { "Server announced all power caps", "spicepower.fuzz.server_caps", FT_BOOLEAN, 8, NULL, SPP_FUZZ_SERVER_CAPS, NULL, HFILL } },
     };
     static gint *ett[] = { &ett_spp, &ett_spp_fuzz };
+    static ei_register_info ei[] = {
+        { &ei_spp_undecoded,
+          { "spicepower.expert.undecoded", PI_UNDECODED, PI_NOTE,
+            "Data not decoded (SASL, or after a refused link or a lost message boundary)", EXPFILL } },
+        { &ei_spp_midstream,
+          { "spicepower.expert.midstream", PI_ASSUMPTION, PI_NOTE,
+            "Capture starts after the link phase; header kind and server side assumed, caps unknown", EXPFILL } },
+    };
     module_t *module;
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
 
     /* The same module holds the "tcp.port" preference of the handoff. */
     module = prefs_register_protocol(proto_spicepower, NULL);

@@ -41,6 +41,15 @@ static int hf_result_code = -1;
 static gint ett_data_header = -1;
 static gint ett_wait = -1;
 
+static expert_field ei_spp_unannounced = EI_INIT;
+static expert_field ei_spp_unknown_type = EI_INIT;
+static expert_field ei_spp_state_without_cap = EI_INIT;
+static expert_field ei_spp_result_without_cap = EI_INIT;
+static expert_field ei_spp_trailing = EI_INIT;
+static expert_field ei_spp_short_body = EI_INIT;
+static expert_field ei_spp_request_failed = EI_INIT;
+static expert_field ei_spp_not_nul_terminated = EI_INIT;
+
 const value_string spp_server_msg_vals[] = {
     { SPP_MSG_MIGRATE,           "MIGRATE" },
     { SPP_MSG_MIGRATE_DATA,      "MIGRATE_DATA" },
@@ -69,19 +78,19 @@ const value_string spp_client_msg_vals[] = {
 };
 
 const value_string spp_power_state_vals[] = {
-    { 0, "UNKNOWN" },
-    { 1, "ON" },
-    { 2, "OFF" },
-    { 3, "PAUSED" },
+    { SPP_POWER_STATE_UNKNOWN, "UNKNOWN" },
+    { SPP_POWER_STATE_ON,      "ON" },
+    { SPP_POWER_STATE_OFF,     "OFF" },
+    { SPP_POWER_STATE_PAUSED,  "PAUSED" },
     { 0, NULL }
 };
 
 const value_string spp_power_result_vals[] = {
-    { 0, "OK" },
-    { 1, "UNSUPPORTED" },
-    { 2, "FAILED" },
-    { 3, "DENIED" },
-    { 4, "INVALID_STATE" },
+    { SPP_POWER_RESULT_OK,            "OK" },
+    { SPP_POWER_RESULT_UNSUPPORTED,   "UNSUPPORTED" },
+    { SPP_POWER_RESULT_FAILED,        "FAILED" },
+    { SPP_POWER_RESULT_DENIED,        "DENIED" },
+    { SPP_POWER_RESULT_INVALID_STATE, "INVALID_STATE" },
     { 0, NULL }
 };
 
@@ -93,21 +102,36 @@ static const value_string spp_power_request_vals[] = {
 };
 
 static const value_string spp_notify_severity_vals[] = {
-    { 0, "INFO" },
-    { 1, "WARN" },
-    { 2, "ERROR" },
+    { SPP_NOTIFY_SEVERITY_INFO,  "INFO" },
+    { SPP_NOTIFY_SEVERITY_WARN,  "WARN" },
+    { SPP_NOTIFY_SEVERITY_ERROR, "ERROR" },
     { 0, NULL }
 };
 
 static const value_string spp_notify_visibility_vals[] = {
-    { 0, "LOW" },
-    { 1, "MEDIUM" },
-    { 2, "HIGH" },
+    { SPP_NOTIFY_VISIBILITY_LOW,    "LOW" },
+    { SPP_NOTIFY_VISIBILITY_MEDIUM, "MEDIUM" },
+    { SPP_NOTIFY_VISIBILITY_HIGH,   "HIGH" },
     { 0, NULL }
 };
 
 /* Wait-for-channels entry: channel type, channel id, serial. */
 #define SPP_WAIT_ENTRY_LEN 10
+
+/* Mini or full data header: mini when both sides announced MINI_HEADER, unless the fuzz entry
+ * or a connection captured mid-stream forced one (conv.c sets the flags). Decided here, by the
+ * data phase that is its only user, so that conv.c and data.c do not call each other: conv.c
+ * hands PDUs to data.c, and data.c needs no function of conv.c. */
+static gboolean
+spp_mini_header(const spp_state_t *st)
+{
+    if (st->full_header_forced)
+        return FALSE;
+    if (st->mini_header_forced)
+        return TRUE;
+    return (st->common_caps[SPP_FROM_CLIENT] & SPP_CAP_MASK(SPP_COMMON_CAP_MINI_HEADER)) &&
+           (st->common_caps[SPP_FROM_SERVER] & SPP_CAP_MASK(SPP_COMMON_CAP_MINI_HEADER));
+}
 
 static gboolean
 spp_is_power(const spp_ctx_t *ctx)
@@ -119,14 +143,14 @@ guint
 spp_data_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx)
 {
     gboolean mini = spp_mini_header(ctx->st);
-    guint hdr = mini ? SPP_MINI_HEADER_LEN : SPP_FULL_HEADER_LEN;
+    guint hdr = mini ? SPP_MINI_DATA_HEADER_SIZE : SPP_DATA_HEADER_SIZE;
     guint32 size;
 
     if ((guint)tvb_captured_length_remaining(tvb, offset) < hdr)
         return 0;
     size = tvb_get_letohl(tvb, offset + (mini ? 2 : 10));
     /* Sizes beyond any sane message: do not wait for them, flag what is there. */
-    if (size > SPP_MAX_MSG_SIZE)
+    if (size > SPP_DISSECTOR_MAX_MSG_SIZE)
         return (guint)tvb_reported_length_remaining(tvb, offset);
     return hdr + size;
 }
@@ -167,27 +191,28 @@ spp_notify(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
     guint32 severity, visibility, what, len, present;
     char *text = NULL;
 
-    if (!spp_need(body, pinfo, tree, 24, "NOTIFY"))
+    if (!spp_need(body, pinfo, tree, SPP_MSG_NOTIFY_SIZE, "NOTIFY"))
         return tvb_reported_length(body);
     proto_tree_add_item(tree, hf_notify_time_stamp, body, 0, 8, ENC_LITTLE_ENDIAN);
     proto_tree_add_item_ret_uint(tree, hf_notify_severity, body, 8, 4, ENC_LITTLE_ENDIAN, &severity);
     proto_tree_add_item_ret_uint(tree, hf_notify_visibility, body, 12, 4, ENC_LITTLE_ENDIAN, &visibility);
     what_item = proto_tree_add_item_ret_uint(tree, hf_notify_what, body, 16, 4, ENC_LITTLE_ENDIAN, &what);
     len_item = proto_tree_add_item_ret_uint(tree, hf_notify_message_len, body, 20, 4, ENC_LITTLE_ENDIAN, &len);
-    present = tvb_reported_length(body) - 24;
+    present = tvb_reported_length(body) - SPP_MSG_NOTIFY_SIZE;
     if (len > present) {
         expert_add_info_format(pinfo, len_item, &ei_spp_short_body,
                                "Message length %u beyond the %u bytes present", len, present);
         len = present;
     }
-    proto_tree_add_item_ret_display_string(tree, hf_notify_message, body, 24, len, ENC_UTF_8,
-                                           pinfo->pool, &text);
+    proto_tree_add_item_ret_display_string(tree, hf_notify_message, body, SPP_MSG_NOTIFY_SIZE, len,
+                                           ENC_UTF_8, pinfo->pool, &text);
     col_append_fstr(pinfo->cinfo, COL_INFO, " %s \"%s\"",
                     val_to_str(severity, spp_notify_severity_vals, "severity %u"), text ? text : "");
 
     if (present > len) {
         guint32 nul;
-        ti = proto_tree_add_item_ret_uint(tree, hf_notify_terminator, body, 24 + len, 1, ENC_NA, &nul);
+        ti = proto_tree_add_item_ret_uint(tree, hf_notify_terminator, body, SPP_MSG_NOTIFY_SIZE + len, 1,
+                                          ENC_NA, &nul);
         if (nul != 0)
             expert_add_info(pinfo, ti, &ei_spp_not_nul_terminated);
         len++;
@@ -199,7 +224,7 @@ spp_notify(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
      * code in "what". */
     if (spp_is_power(ctx) && severity == SPP_NOTIFY_SEVERITY_ERROR &&
         visibility == SPP_NOTIFY_VISIBILITY_HIGH &&
-        !(ctx->st->channel_caps[SPP_FROM_CLIENT] & SPP_CAP(SPP_POWER_CAP_RESULT))) {
+        !(ctx->st->channel_caps[SPP_FROM_CLIENT] & SPP_CAP_MASK(SPP_POWER_CAP_RESULT))) {
         proto_item_append_text(what_item, " (%s)", val_to_str(what, spp_power_result_vals, "result %u"));
         expert_add_info_format(pinfo, what_item, &ei_spp_request_failed, "Power request failed: %s",
                                val_to_str(what, spp_power_result_vals, "result %u"));
@@ -207,7 +232,7 @@ spp_notify(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
         tap->code = what;
         tap->request = spp_track_response(body, pinfo, tree, ctx, 0, TRUE);
     }
-    return 24 + len;
+    return SPP_MSG_NOTIFY_SIZE + len;
 }
 
 static int
@@ -224,18 +249,18 @@ spp_base_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         proto_tree_add_item(tree, hf_migrate_flags, body, 0, 4, ENC_LITTLE_ENDIAN);
         return 4;
     case SPP_MSG_SET_ACK:
-        if (!spp_need(body, pinfo, tree, 8, "SET_ACK"))
+        if (!spp_need(body, pinfo, tree, SPP_MSG_SET_ACK_SIZE, "SET_ACK"))
             return tvb_reported_length(body);
         proto_tree_add_item(tree, hf_set_ack_generation, body, 0, 4, ENC_LITTLE_ENDIAN);
         proto_tree_add_item(tree, hf_set_ack_window, body, 4, 4, ENC_LITTLE_ENDIAN);
-        return 8;
+        return SPP_MSG_SET_ACK_SIZE;
     case SPP_MSG_PING:
-        if (!spp_need(body, pinfo, tree, 12, "PING"))
+        if (!spp_need(body, pinfo, tree, SPP_MSG_PING_SIZE, "PING"))
             return tvb_reported_length(body);
         proto_tree_add_item(tree, hf_ping_id, body, 0, 4, ENC_LITTLE_ENDIAN);
         proto_tree_add_item(tree, hf_ping_timestamp, body, 4, 8, ENC_LITTLE_ENDIAN);
-        if (tvb_reported_length(body) > 12)
-            proto_tree_add_item(tree, hf_ping_data, body, 12, -1, ENC_NA);
+        if (tvb_reported_length(body) > SPP_MSG_PING_SIZE)
+            proto_tree_add_item(tree, hf_ping_data, body, SPP_MSG_PING_SIZE, -1, ENC_NA);
         return tvb_reported_length(body);
     case SPP_MSG_WAIT_FOR_CHANNELS:
         if (!spp_need(body, pinfo, tree, 1, "WAIT_FOR_CHANNELS"))
@@ -295,9 +320,21 @@ static int
 spp_power_client(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx, guint32 type,
                  proto_item *type_item)
 {
-    guint cap = type - 100;     /* RESET 101 -> cap 1, POWEROFF -> 2, POWERON -> 3 */
+    guint cap;
 
-    if (ctx->st->link_seen[SPP_FROM_SERVER] && !(ctx->st->channel_caps[SPP_FROM_SERVER] & SPP_CAP(cap)))
+    /* The server cap that offers the action (§4.1). Only the three actions get here. */
+    switch (type) {
+    case SPP_MSGC_POWER_RESET:
+        cap = SPP_POWER_CAP_RESET;
+        break;
+    case SPP_MSGC_POWER_POWEROFF:
+        cap = SPP_POWER_CAP_POWEROFF;
+        break;
+    default:
+        cap = SPP_POWER_CAP_POWERON;
+        break;
+    }
+    if (ctx->st->link_seen[SPP_FROM_SERVER] && !(ctx->st->channel_caps[SPP_FROM_SERVER] & SPP_CAP_MASK(cap)))
         expert_add_info_format(pinfo, type_item, &ei_spp_unannounced,
                                "%s requested, but the server did not announce it",
                                val_to_str_const(type, spp_client_msg_vals, "?"));
@@ -315,9 +352,9 @@ spp_power_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t
     guint32 value, request;
 
     if (type == SPP_MSG_POWER_STATE) {
-        if (client_known && !(client_caps & SPP_CAP(SPP_POWER_CAP_STATE)))
+        if (client_known && !(client_caps & SPP_CAP_MASK(SPP_POWER_CAP_STATE)))
             expert_add_info(pinfo, type_item, &ei_spp_state_without_cap);
-        if (!spp_need(body, pinfo, tree, 1, "STATE"))
+        if (!spp_need(body, pinfo, tree, SPP_MSG_POWER_STATE_SIZE, "STATE"))
             return tvb_reported_length(body);
         ti = proto_tree_add_item_ret_uint(tree, hf_state, body, 0, 1, ENC_NA, &value);
         if (!try_val_to_str(value, spp_power_state_vals))
@@ -325,23 +362,23 @@ spp_power_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t
         col_append_fstr(pinfo->cinfo, COL_INFO, " %s", val_to_str(value, spp_power_state_vals, "%u"));
         tap->has_state = TRUE;
         tap->state = (guint8)value;
-        return 1;
+        return SPP_MSG_POWER_STATE_SIZE;
     }
 
     /* RESULT */
-    if (client_known && !(client_caps & SPP_CAP(SPP_POWER_CAP_RESULT)))
+    if (client_known && !(client_caps & SPP_CAP_MASK(SPP_POWER_CAP_RESULT)))
         expert_add_info(pinfo, type_item, &ei_spp_result_without_cap);
     /* Captured after the link: a server sends RESULT only to a client that announced the cap,
      * so from here on a NOTIFY error is a notification, not an answer (spp_notify). */
     if (ctx->st->midstream)
-        ctx->st->channel_caps[SPP_FROM_CLIENT] |= SPP_CAP(SPP_POWER_CAP_RESULT);
-    if (!spp_need(body, pinfo, tree, 6, "RESULT"))
+        ctx->st->channel_caps[SPP_FROM_CLIENT] |= SPP_CAP_MASK(SPP_POWER_CAP_RESULT);
+    if (!spp_need(body, pinfo, tree, SPP_MSG_POWER_RESULT_SIZE, "RESULT"))
         return tvb_reported_length(body);
     ti = proto_tree_add_item_ret_uint(tree, hf_result_request, body, 0, 2, ENC_LITTLE_ENDIAN, &request);
     if (!try_val_to_str(request, spp_power_request_vals))
         expert_add_info_format(pinfo, ti, &ei_spp_bad_value, "Result for %u, which is no power request", request);
     ti = proto_tree_add_item_ret_uint(tree, hf_result_code, body, 2, 4, ENC_LITTLE_ENDIAN, &value);
-    if (value != 0)
+    if (value != SPP_POWER_RESULT_OK)
         expert_add_info_format(pinfo, ti, &ei_spp_request_failed, "%s failed: %s",
                                val_to_str(request, spp_power_request_vals, "request %u"),
                                val_to_str(value, spp_power_result_vals, "result %u"));
@@ -350,7 +387,7 @@ spp_power_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t
     tap->request = (guint16)request;
     tap->code = value;
     spp_track_response(body, pinfo, tree, ctx, (guint16)request, FALSE);
-    return 6;
+    return SPP_MSG_POWER_RESULT_SIZE;
 }
 
 /* ---- one data message ----------------------------------------------------------------- */
@@ -359,7 +396,7 @@ int
 spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx)
 {
     gboolean mini = spp_mini_header(ctx->st);
-    int hdr = mini ? SPP_MINI_HEADER_LEN : SPP_FULL_HEADER_LEN;
+    int hdr = mini ? SPP_MINI_DATA_HEADER_SIZE : SPP_DATA_HEADER_SIZE;
     int off = mini ? 0 : 8;
     proto_tree *ht;
     proto_item *type_item, *size_item, *ti;
@@ -393,7 +430,7 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
     if (truncated) {
         expert_add_info_format(pinfo, size_item, &ei_spp_size_beyond_data,
                                "Size %u beyond the %u bytes present", size, present);
-        if (size > SPP_MAX_MSG_SIZE)    /* no message boundary can be trusted after this */
+        if (size > SPP_DISSECTOR_MAX_MSG_SIZE)    /* no message boundary can be trusted after this */
             ctx->st->phase[ctx->dir] = SPP_PHASE_OPAQUE;
         size = present;
     }
@@ -428,7 +465,7 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
 }
 
 void
-spp_data_register(void)
+spp_data_register(expert_module_t *expert)
 {
     static hf_register_info hf[] = {
         { &hf_msg_serial,
@@ -507,7 +544,34 @@ spp_data_register(void)
             NULL, HFILL } },
     };
     static gint *ett[] = { &ett_data_header, &ett_wait };
+    static ei_register_info ei[] = {
+        { &ei_spp_unannounced,
+          { "spicepower.expert.unannounced", PI_PROTOCOL, PI_WARN,
+            "Power action the server did not announce", EXPFILL } },
+        { &ei_spp_unknown_type,
+          { "spicepower.expert.unknown_type", PI_PROTOCOL, PI_WARN,
+            "Unknown message type", EXPFILL } },
+        { &ei_spp_state_without_cap,
+          { "spicepower.expert.state_without_cap", PI_PROTOCOL, PI_WARN,
+            "STATE sent, but the client did not announce the STATE cap", EXPFILL } },
+        { &ei_spp_result_without_cap,
+          { "spicepower.expert.result_without_cap", PI_PROTOCOL, PI_WARN,
+            "RESULT sent, but the client did not announce the RESULT cap", EXPFILL } },
+        { &ei_spp_trailing,
+          { "spicepower.expert.trailing", PI_PROTOCOL, PI_NOTE,
+            "Trailing bytes after the message fields", EXPFILL } },
+        { &ei_spp_short_body,
+          { "spicepower.expert.short_body", PI_MALFORMED, PI_ERROR,
+            "Message body shorter than its fields", EXPFILL } },
+        { &ei_spp_request_failed,
+          { "spicepower.expert.request_failed", PI_RESPONSE_CODE, PI_NOTE,
+            "Power request failed", EXPFILL } },
+        { &ei_spp_not_nul_terminated,
+          { "spicepower.expert.not_nul_terminated", PI_PROTOCOL, PI_NOTE,
+            "NOTIFY text is not followed by a NUL", EXPFILL } },
+    };
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
 }

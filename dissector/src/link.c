@@ -55,39 +55,51 @@ static gint ett_link_mess = -1;
 static gint ett_caps = -1;
 static gint ett_cap_bits = -1;
 
+static expert_field ei_spp_reserved_cap = EI_INIT;
+static expert_field ei_spp_cap_count = EI_INIT;
+static expert_field ei_spp_link_error = EI_INIT;
+static expert_field ei_spp_bad_magic = EI_INIT;
+static expert_field ei_spp_version = EI_INIT;
+static expert_field ei_spp_link_size = EI_INIT;
+static expert_field ei_spp_channel_id = EI_INIT;
+static expert_field ei_spp_bad_caps_offset = EI_INIT;
+/* Raised by data.c too (spicepower.h). */
+expert_field ei_spp_size_beyond_data = EI_INIT;
+expert_field ei_spp_bad_value = EI_INIT;
+
 static const value_string spp_channel_type_vals[] = {
-    {  1, "MAIN" },
-    {  2, "DISPLAY" },
-    {  3, "INPUTS" },
-    {  4, "CURSOR" },
-    {  5, "PLAYBACK" },
-    {  6, "RECORD" },
-    {  7, "TUNNEL" },
-    {  8, "SMARTCARD" },
-    {  9, "USBREDIR" },
-    { 10, "PORT" },
-    { 11, "WEBDAV" },
-    { 12, "POWER" },
+    { SPP_CHANNEL_MAIN,      "MAIN" },
+    { SPP_CHANNEL_DISPLAY,   "DISPLAY" },
+    { SPP_CHANNEL_INPUTS,    "INPUTS" },
+    { SPP_CHANNEL_CURSOR,    "CURSOR" },
+    { SPP_CHANNEL_PLAYBACK,  "PLAYBACK" },
+    { SPP_CHANNEL_RECORD,    "RECORD" },
+    { SPP_CHANNEL_TUNNEL,    "TUNNEL" },
+    { SPP_CHANNEL_SMARTCARD, "SMARTCARD" },
+    { SPP_CHANNEL_USBREDIR,  "USBREDIR" },
+    { SPP_CHANNEL_PORT,      "PORT" },
+    { SPP_CHANNEL_WEBDAV,    "WEBDAV" },
+    { SPP_CHANNEL_POWER,     "POWER" },
     { 0, NULL }
 };
 
 const value_string spp_link_error_vals[] = {
-    { 0, "OK" },
-    { 1, "ERROR" },
-    { 2, "INVALID_MAGIC" },
-    { 3, "INVALID_DATA" },
-    { 4, "VERSION_MISMATCH" },
-    { 5, "NEED_SECURED" },
-    { 6, "NEED_UNSECURED" },
-    { 7, "PERMISSION_DENIED" },
-    { 8, "BAD_CONNECTION_ID" },
-    { 9, "CHANNEL_NOT_AVAILABLE" },
+    { SPP_LINK_ERR_OK,                    "OK" },
+    { SPP_LINK_ERR_ERROR,                 "ERROR" },
+    { SPP_LINK_ERR_INVALID_MAGIC,         "INVALID_MAGIC" },
+    { SPP_LINK_ERR_INVALID_DATA,          "INVALID_DATA" },
+    { SPP_LINK_ERR_VERSION_MISMATCH,      "VERSION_MISMATCH" },
+    { SPP_LINK_ERR_NEED_SECURED,          "NEED_SECURED" },
+    { SPP_LINK_ERR_NEED_UNSECURED,        "NEED_UNSECURED" },
+    { SPP_LINK_ERR_PERMISSION_DENIED,     "PERMISSION_DENIED" },
+    { SPP_LINK_ERR_BAD_CONNECTION_ID,     "BAD_CONNECTION_ID" },
+    { SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE, "CHANNEL_NOT_AVAILABLE" },
     { 0, NULL }
 };
 
 static const value_string spp_auth_mechanism_vals[] = {
-    { SPP_AUTH_SPICE, "SPICE" },
-    { SPP_AUTH_SASL, "SASL" },
+    { SPP_AUTH_MECHANISM_SPICE, "SPICE" },
+    { SPP_AUTH_MECHANISM_SASL, "SASL" },
     { 0, NULL }
 };
 
@@ -111,13 +123,13 @@ spp_link_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx _U_)
 {
     guint32 size;
 
-    if (tvb_captured_length_remaining(tvb, offset) < SPP_LINK_HEADER_LEN)
+    if (tvb_captured_length_remaining(tvb, offset) < SPP_LINK_HEADER_SIZE)
         return 0;
     size = tvb_get_letohl(tvb, offset + 12);
     /* A size no peer accepts: do not wait for it, show what is there. */
-    if (size > SPP_LINK_MESS_MAX)
+    if (size > SPP_LINK_MESS_MAX_SIZE)
         return (guint)tvb_reported_length_remaining(tvb, offset);
-    return SPP_LINK_HEADER_LEN + size;
+    return SPP_LINK_HEADER_SIZE + size;
 }
 
 /* Link header; returns the tvb of what follows it, cut to the announced size. */
@@ -128,25 +140,26 @@ spp_link_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 min
     proto_item *ti;
     guint32 major, size, present;
 
-    ht = proto_tree_add_subtree(tree, tvb, 0, SPP_LINK_HEADER_LEN, ett_link_header, NULL, "Link header");
+    ht = proto_tree_add_subtree(tree, tvb, 0, SPP_LINK_HEADER_SIZE, ett_link_header, NULL, "Link header");
     ti = proto_tree_add_item(ht, hf_link_magic, tvb, 0, 4, ENC_ASCII);
-    if (tvb_memeql(tvb, 0, (const guint8 *)"REDQ", 4) != 0)
+    if (tvb_memeql(tvb, 0, (const guint8 *)SPP_LINK_MAGIC, 4) != 0)
         expert_add_info(pinfo, ti, &ei_spp_bad_magic);
     ti = proto_tree_add_item_ret_uint(ht, hf_link_major, tvb, 4, 4, ENC_LITTLE_ENDIAN, &major);
-    if (major != 2)
-        expert_add_info_format(pinfo, ti, &ei_spp_version, "Major version %u, only 2 is defined", major);
+    if (major != SPP_VERSION_MAJOR)
+        expert_add_info_format(pinfo, ti, &ei_spp_version, "Major version %u, only %u is defined",
+                               major, SPP_VERSION_MAJOR);
     proto_tree_add_item(ht, hf_link_minor, tvb, 8, 4, ENC_LITTLE_ENDIAN);
     ti = proto_tree_add_item_ret_uint(ht, hf_link_size, tvb, 12, 4, ENC_LITTLE_ENDIAN, &size);
-    if (size < min_size || size > SPP_LINK_MESS_MAX)
+    if (size < min_size || size > SPP_LINK_MESS_MAX_SIZE)
         expert_add_info_format(pinfo, ti, &ei_spp_link_size,
-                               "Link message of %u bytes, must be %u..%u", size, min_size, SPP_LINK_MESS_MAX);
-    present = (guint32)tvb_captured_length_remaining(tvb, SPP_LINK_HEADER_LEN);
+                               "Link message of %u bytes, must be %u..%u", size, min_size, SPP_LINK_MESS_MAX_SIZE);
+    present = (guint32)tvb_captured_length_remaining(tvb, SPP_LINK_HEADER_SIZE);
     if (size > present) {
         expert_add_info_format(pinfo, ti, &ei_spp_size_beyond_data,
                                "Size %u beyond the %u bytes present", size, present);
         size = present;
     }
-    return tvb_new_subset_length(tvb, SPP_LINK_HEADER_LEN, size);
+    return tvb_new_subset_length(tvb, SPP_LINK_HEADER_SIZE, size);
 }
 
 /* Cap words of one group; returns the first word (0 if none). */
@@ -194,11 +207,11 @@ spp_link_caps(tvbuff_t *mess, packet_info *pinfo, proto_tree *tree, int offset, 
     off_item = proto_tree_add_item_ret_uint(tree, hf_link_caps_offset, mess, offset + 8, 4, ENC_LITTLE_ENDIAN, &caps_offset);
 
     caps_end = (guint64)caps_offset + 4 * ((guint64)nc + nch);
-    if (nc > SPP_MAX_CAP_WORDS || nch > SPP_MAX_CAP_WORDS || caps_end > len) {
-        expert_add_info_format(pinfo, nc > SPP_MAX_CAP_WORDS || caps_end > len ? nc_item : nch_item,
+    if (nc > SPP_LINK_MAX_CAP_WORDS || nch > SPP_LINK_MAX_CAP_WORDS || caps_end > len) {
+        expert_add_info_format(pinfo, nc > SPP_LINK_MAX_CAP_WORDS || caps_end > len ? nc_item : nch_item,
                                &ei_spp_cap_count,
                                "Cap counts %u + %u do not fit: at most %u words each, %u bytes of message",
-                               nc, nch, SPP_MAX_CAP_WORDS, len);
+                               nc, nch, SPP_LINK_MAX_CAP_WORDS, len);
     }
     if (nc == 0 && nch == 0)    /* refusals carry no caps and a zero offset */
         return;
@@ -216,11 +229,11 @@ spp_link_caps(tvbuff_t *mess, packet_info *pinfo, proto_tree *tree, int offset, 
     }
     ctx->st->common_caps[ctx->dir] =
         spp_link_cap_words(mess, tree, caps_offset, nc, "Common capabilities", hf_common_caps, common_cap_fields, &ti);
-    if (nc <= SPP_MAX_CAP_WORDS && caps_offset + 4 * nc <= len) {
+    if (nc <= SPP_LINK_MAX_CAP_WORDS && caps_offset + 4 * nc <= len) {
         ctx->st->channel_caps[ctx->dir] =
             spp_link_cap_words(mess, tree, caps_offset + 4 * nc, nch, "Channel capabilities",
                                channel_hf, channel_fields, &ti);
-        if (channel_fields && nch > 0 && (ctx->st->channel_caps[ctx->dir] & SPP_CAP(SPP_POWER_CAP_RESERVED)))
+        if (channel_fields && nch > 0 && (ctx->st->channel_caps[ctx->dir] & SPP_CAP_MASK(SPP_POWER_CAP_RESERVED)))
             expert_add_info(pinfo, ti, &ei_spp_reserved_cap);
     }
     if (caps_end < len)
@@ -236,18 +249,19 @@ spp_link_client(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *
     guint32 type, id;
 
     ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_AUTH;
-    mess = spp_link_header(tvb, pinfo, tree, SPP_LINK_MESS_LEN);
+    mess = spp_link_header(tvb, pinfo, tree, SPP_LINK_MESS_MIN_SIZE);
     mt = proto_tree_add_subtree(tree, mess, 0, -1, ett_link_mess, NULL, "Link message");
     proto_tree_add_item(mt, hf_link_connection_id, mess, 0, 4, ENC_LITTLE_ENDIAN);
     proto_tree_add_item_ret_uint(mt, hf_link_channel_type, mess, 4, 1, ENC_NA, &type);
     ti = proto_tree_add_item_ret_uint(mt, hf_link_channel_id, mess, 5, 1, ENC_NA, &id);
     ctx->st->channel_type = (guint8)type;
     ctx->st->channel_id = (guint8)id;
-    if (type == SPP_CHANNEL_POWER && id != 0)
-        expert_add_info_format(pinfo, ti, &ei_spp_channel_id, "Power channel id %u, only 0 is defined", id);
+    if (type == SPP_CHANNEL_POWER && id != SPP_POWER_CHANNEL_ID)
+        expert_add_info_format(pinfo, ti, &ei_spp_channel_id, "Power channel id %u, only %u is defined",
+                               id, SPP_POWER_CHANNEL_ID);
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "LINK %s:%u",
                         val_to_str(type, spp_channel_type_vals, "channel %u"), id);
-    spp_link_caps(mess, pinfo, mt, 6, SPP_LINK_MESS_LEN, ctx);
+    spp_link_caps(mess, pinfo, mt, 6, SPP_LINK_MESS_SIZE, ctx);
     ctx->st->link_seen[SPP_FROM_CLIENT] = TRUE;
 }
 
@@ -260,20 +274,20 @@ spp_link_server(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *
     guint32 error;
 
     ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_LINK_RESULT;
-    mess = spp_link_header(tvb, pinfo, tree, SPP_LINK_REPLY_LEN);
+    mess = spp_link_header(tvb, pinfo, tree, SPP_LINK_REPLY_SIZE);
     mt = proto_tree_add_subtree(tree, mess, 0, -1, ett_link_mess, NULL, "Link reply");
     ti = proto_tree_add_item_ret_uint(mt, hf_link_error, mess, 0, 4, ENC_LITTLE_ENDIAN, &error);
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "LINK_REPLY %s",
                         val_to_str(error, spp_link_error_vals, "error %u"));
-    if (error != 0) {
+    if (error != SPP_LINK_ERR_OK) {
         expert_add_info_format(pinfo, ti, &ei_spp_link_error, "Link refused: %s",
                                val_to_str(error, spp_link_error_vals, "error %u"));
         /* The server closes the connection; nothing after this can be followed. */
         ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_OPAQUE;
         ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_OPAQUE;
     }
-    proto_tree_add_item(mt, hf_link_pub_key, mess, 4, SPP_PUB_KEY_LEN, ENC_NA);
-    spp_link_caps(mess, pinfo, mt, 4 + SPP_PUB_KEY_LEN, SPP_LINK_REPLY_LEN, ctx);
+    proto_tree_add_item(mt, hf_link_pub_key, mess, 4, SPP_TICKET_PUBKEY_BYTES, ENC_NA);
+    spp_link_caps(mess, pinfo, mt, 4 + SPP_TICKET_PUBKEY_BYTES, SPP_LINK_REPLY_SIZE, ctx);
     ctx->st->link_seen[SPP_FROM_SERVER] = TRUE;
 }
 
@@ -296,9 +310,9 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "AUTH_MECHANISM %s",
                             val_to_str(value, spp_auth_mechanism_vals, "%u"));
         ctx->st->auth_mech = value;
-        if (value == SPP_AUTH_SPICE) {
+        if (value == SPP_AUTH_MECHANISM_SPICE) {
             ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_TICKET;
-        } else if (value == SPP_AUTH_SASL) {
+        } else if (value == SPP_AUTH_MECHANISM_SASL) {
             ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_SASL;
             ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_SASL;
         } else {
@@ -307,7 +321,7 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         break;
     case SPP_PHASE_TICKET:
         ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_DATA;
-        proto_tree_add_item(tree, hf_ticket, tvb, 0, SPP_TICKET_LEN, ENC_NA);
+        proto_tree_add_item(tree, hf_ticket, tvb, 0, SPP_TICKET_ENCRYPTED_BYTES, ENC_NA);
         col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TICKET");
         break;
     case SPP_PHASE_LINK_RESULT:
@@ -315,7 +329,7 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         ti = proto_tree_add_item_ret_uint(tree, hf_link_result, tvb, 0, 4, ENC_LITTLE_ENDIAN, &value);
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "LINK_RESULT %s",
                             val_to_str(value, spp_link_error_vals, "error %u"));
-        if (value != 0) {
+        if (value != SPP_LINK_ERR_OK) {
             expert_add_info_format(pinfo, ti, &ei_spp_link_error, "Link refused: %s",
                                    val_to_str(value, spp_link_error_vals, "error %u"));
             ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_OPAQUE;
@@ -329,13 +343,13 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
 }
 
 void
-spp_link_register(void)
+spp_link_register(expert_module_t *expert)
 {
 #define CAP_BIT(var, name, abbrev, bit, blurb) \
-    { &var, { name, abbrev, FT_BOOLEAN, 32, TFS(&tfs_set_notset), SPP_CAP(bit), blurb, HFILL } }
+    { &var, { name, abbrev, FT_BOOLEAN, 32, TFS(&tfs_set_notset), SPP_CAP_MASK(bit), blurb, HFILL } }
     static hf_register_info hf[] = {
         { &hf_link_magic,
-          { "Magic", "spicepower.link.magic", FT_STRING, BASE_NONE, NULL, 0x0, "\"REDQ\"", HFILL } },
+          { "Magic", "spicepower.link.magic", FT_STRING, BASE_NONE, NULL, 0x0, "\"" SPP_LINK_MAGIC "\"", HFILL } },
         { &hf_link_major,
           { "Major version", "spicepower.link.major", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
         { &hf_link_minor,
@@ -425,7 +439,40 @@ spp_link_register(void)
     };
 #undef CAP_BIT
     static gint *ett[] = { &ett_link_header, &ett_link_mess, &ett_caps, &ett_cap_bits };
+    static ei_register_info ei[] = {
+        { &ei_spp_reserved_cap,
+          { "spicepower.expert.reserved_cap", PI_PROTOCOL, PI_WARN,
+            "Reserved power cap bit 0 is set", EXPFILL } },
+        { &ei_spp_cap_count,
+          { "spicepower.expert.cap_count", PI_MALFORMED, PI_ERROR,
+            "Absurd cap counts", EXPFILL } },
+        { &ei_spp_size_beyond_data,
+          { "spicepower.expert.size_beyond_data", PI_MALFORMED, PI_ERROR,
+            "Message size beyond the data present", EXPFILL } },
+        { &ei_spp_link_error,
+          { "spicepower.expert.link_error", PI_RESPONSE_CODE, PI_WARN,
+            "Link refused", EXPFILL } },
+        { &ei_spp_bad_magic,
+          { "spicepower.expert.bad_magic", PI_MALFORMED, PI_ERROR,
+            "Link header magic is not \"" SPP_LINK_MAGIC "\"", EXPFILL } },
+        { &ei_spp_version,
+          { "spicepower.expert.version", PI_PROTOCOL, PI_WARN,
+            "Unsupported protocol version", EXPFILL } },
+        { &ei_spp_link_size,
+          { "spicepower.expert.link_size", PI_MALFORMED, PI_ERROR,
+            "Link message size out of range", EXPFILL } },
+        { &ei_spp_channel_id,
+          { "spicepower.expert.channel_id", PI_PROTOCOL, PI_WARN,
+            "Power channel id other than 0", EXPFILL } },
+        { &ei_spp_bad_caps_offset,
+          { "spicepower.expert.caps_offset", PI_MALFORMED, PI_ERROR,
+            "Caps offset outside the link message", EXPFILL } },
+        { &ei_spp_bad_value,
+          { "spicepower.expert.bad_value", PI_PROTOCOL, PI_WARN,
+            "Value not defined by the protocol", EXPFILL } },
+    };
 
     proto_register_field_array(proto_spicepower, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert, ei, array_length(ei));
 }

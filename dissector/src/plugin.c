@@ -23,12 +23,16 @@ int proto_spicepower = -1;
 static void
 proto_register_spicepower(void)
 {
-    proto_spicepower = proto_register_protocol("SPICE Power", "SPICE Power", "spicepower");
+    expert_module_t *expert;
 
-    spp_conv_register();
-    spp_link_register();
-    spp_data_register();
-    spp_analysis_register();
+    proto_spicepower = proto_register_protocol("SPICE Power", "SPICE Power", "spicepower");
+    expert = expert_register_protocol(proto_spicepower);
+
+    /* One expert module for the protocol; each file registers the expert fields it raises. */
+    spp_conv_register(expert);
+    spp_link_register(expert);
+    spp_data_register(expert);
+    spp_analysis_register(expert);
     spp_stats_register();
 }
 

@@ -2,14 +2,16 @@
  * Shared declarations of the SPICE power channel dissector (Wireshark 4.0 plugin).
  *
  * The dissector is split by concern:
- *   plugin.c    plugin symbols, protocol registration and handoff
+ *   plugin.c    plugin symbols, protocol and expert module registration, handoff
  *   conv.c      TCP heuristic, Decode As, routing to the built-in SPICE dissector,
  *               per-conversation state with per-frame versions, tcp_dissect_pdus,
  *               the stateless fuzz entry point
  *   link.c      link phase: link header/message/reply, auth mechanism, ticket, link result
  *   data.c      data phase: mini/full header, base messages, power messages
- *   analysis.c  expert info and request/response tracking
+ *   analysis.c  request/response tracking
  *   stats.c     tap and stats_tree ("-z spicepower,tree")
+ * Each file registers its own fields and the expert fields it raises. Calls go from conv.c
+ * to link.c and data.c, and from data.c to analysis.c and stats.c, never back.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,60 +23,17 @@
 #include <epan/expert.h>
 #include <epan/conversation.h>
 
-/* Numbers of the wire protocol, in Wireshark's value_string style (see link.c/data.c for the
- * name tables). They mirror docs/power-channel.md. */
-#define SPP_CHANNEL_POWER           12
-#define SPP_LINK_HEADER_LEN         16
-#define SPP_LINK_MESS_LEN           18
-#define SPP_LINK_REPLY_LEN          178
-#define SPP_PUB_KEY_LEN             162
-#define SPP_TICKET_LEN              128
-#define SPP_MINI_HEADER_LEN         6
-#define SPP_FULL_HEADER_LEN         18
-#define SPP_LINK_MESS_MAX           4096    /* reds.cpp: link message 18..4096 bytes */
-#define SPP_MAX_CAP_WORDS           1024    /* reds.cpp: at most 1024 words per group */
-#define SPP_MAX_MSG_SIZE            65536   /* sanity limit for one data message body */
+/* The wire numbers come from include/spicepower/protocol.h, the C transcription of
+ * docs/power-channel.md that the spec test (ctest -L spec) holds to the spec's tables. It is
+ * included by its path relative to this file, so that every build compiling these sources
+ * (the plugin, fuzz/fuzz_dissector) finds the same header without an include directory of
+ * its own. */
+#include "../../include/spicepower/protocol.h"
 
-#define SPP_COMMON_CAP_AUTH_SELECTION 0
-#define SPP_COMMON_CAP_AUTH_SPICE     1
-#define SPP_COMMON_CAP_AUTH_SASL      2
-#define SPP_COMMON_CAP_MINI_HEADER    3
-
-#define SPP_POWER_CAP_RESERVED      0
-#define SPP_POWER_CAP_RESET         1
-#define SPP_POWER_CAP_POWEROFF      2
-#define SPP_POWER_CAP_POWERON       3
-#define SPP_POWER_CAP_STATE         4
-#define SPP_POWER_CAP_RESULT        5
-#define SPP_CAP(bit)                (1u << (bit))
-
-#define SPP_AUTH_SPICE              1
-#define SPP_AUTH_SASL               2
-
-/* base messages */
-#define SPP_MSG_MIGRATE             1
-#define SPP_MSG_MIGRATE_DATA        2
-#define SPP_MSG_SET_ACK             3
-#define SPP_MSG_PING                4
-#define SPP_MSG_WAIT_FOR_CHANNELS   5
-#define SPP_MSG_DISCONNECTING       6
-#define SPP_MSG_NOTIFY              7
-#define SPP_MSG_LIST                8
-#define SPP_MSGC_ACK_SYNC           1
-#define SPP_MSGC_ACK                2
-#define SPP_MSGC_PONG               3
-#define SPP_MSGC_MIGRATE_FLUSH_MARK 4
-#define SPP_MSGC_MIGRATE_DATA       5
-#define SPP_MSGC_DISCONNECTING      6
-/* power messages */
-#define SPP_MSGC_POWER_RESET        101
-#define SPP_MSGC_POWER_POWEROFF     102
-#define SPP_MSGC_POWER_POWERON      103
-#define SPP_MSG_POWER_STATE         101
-#define SPP_MSG_POWER_RESULT        102
-
-#define SPP_NOTIFY_SEVERITY_ERROR   2
-#define SPP_NOTIFY_VISIBILITY_HIGH  2
+/* Not a wire limit (the spec sets none for data messages): the largest body the dissector
+ * believes. A bigger size is taken for garbage: reassembly does not wait for it, the stream
+ * is not followed past it, and mid-stream detection rejects it. */
+#define SPP_DISSECTOR_MAX_MSG_SIZE  65536
 
 /* Who sent a PDU. */
 typedef enum {
@@ -83,8 +42,11 @@ typedef enum {
 } spp_dir_t;
 
 /* What the next PDU of one direction is. The client goes LINK -> AUTH -> (AUTH_MECH) ->
- * TICKET -> DATA, the server LINK -> LINK_RESULT -> DATA. AUTH is resolved into AUTH_MECH or
- * TICKET once both link messages are known. OPAQUE: nothing more we can follow. */
+ * TICKET -> DATA, the server LINK -> LINK_RESULT -> DATA; choosing the SASL mechanism puts
+ * both sides in SASL instead. AUTH is "AUTH_MECH or TICKET, not known yet": spp_phase()
+ * (conv.c) resolves it when the client's next PDU arrives, from the AUTH_SELECTION caps of
+ * both link messages (the server's taken as set if its reply was not seen). OPAQUE: nothing
+ * more we can follow. */
 typedef enum {
     SPP_PHASE_DATA = 0,
     SPP_PHASE_LINK,
@@ -146,18 +108,20 @@ typedef struct {
 extern int proto_spicepower;
 
 /* conv.c */
-void spp_conv_register(void);
+void spp_conv_register(expert_module_t *expert);
 void spp_conv_handoff(void);
-gboolean spp_mini_header(const spp_state_t *st);
 
 /* link.c */
-void spp_link_register(void);
+void spp_link_register(expert_module_t *expert);
 guint spp_link_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx);
 int  spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx);
 extern const value_string spp_link_error_vals[];
+/* Raised by data.c as well; an expert field can be registered only once, so link.c does. */
+extern expert_field ei_spp_size_beyond_data;
+extern expert_field ei_spp_bad_value;
 
 /* data.c */
-void spp_data_register(void);
+void spp_data_register(expert_module_t *expert);
 guint spp_data_pdu_len(tvbuff_t *tvb, int offset, spp_ctx_t *ctx);
 int  spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx);
 extern const value_string spp_client_msg_vals[];
@@ -166,31 +130,10 @@ extern const value_string spp_power_state_vals[];
 extern const value_string spp_power_result_vals[];
 
 /* analysis.c */
-void spp_analysis_register(void);
+void spp_analysis_register(expert_module_t *expert);
 void spp_track_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx, guint16 type);
 guint16 spp_track_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
                            guint16 request, gboolean from_notify);
-extern expert_field ei_spp_unannounced;
-extern expert_field ei_spp_reserved_cap;
-extern expert_field ei_spp_cap_count;
-extern expert_field ei_spp_size_beyond_data;
-extern expert_field ei_spp_unknown_type;
-extern expert_field ei_spp_state_without_cap;
-extern expert_field ei_spp_result_without_cap;
-extern expert_field ei_spp_trailing;
-extern expert_field ei_spp_short_body;
-extern expert_field ei_spp_link_error;
-extern expert_field ei_spp_request_failed;
-extern expert_field ei_spp_bad_magic;
-extern expert_field ei_spp_version;
-extern expert_field ei_spp_link_size;
-extern expert_field ei_spp_channel_id;
-extern expert_field ei_spp_undecoded;
-extern expert_field ei_spp_no_request;
-extern expert_field ei_spp_not_nul_terminated;
-extern expert_field ei_spp_bad_caps_offset;
-extern expert_field ei_spp_bad_value;
-extern expert_field ei_spp_midstream;
 
 /* stats.c */
 void spp_stats_register(void);
