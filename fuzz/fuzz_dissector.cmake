@@ -18,7 +18,7 @@ spp_add_fuzzer(fuzz_dissector
     "${spp_dissector_src}/data.c"
     "${spp_dissector_src}/analysis.c"
     "${spp_dissector_src}/stats.c"
-  LIBS epan wiretap wsutil
+  LIBS epan wiretap wsutil spicepower_protocol
   INCLUDES "${spp_dissector_src}"
   DEFINITIONS SPICEPOWER_VERSION="${PROJECT_VERSION}" HAVE_SSIZE_T
   SMOKE_SECONDS 20

@@ -24,11 +24,9 @@
 #include <epan/conversation.h>
 
 /* The wire numbers come from include/spicepower/protocol.h, the C transcription of
- * docs/power-channel.md that the spec test (ctest -L spec) holds to the spec's tables. It is
- * included by its path relative to this file, so that every build compiling these sources
- * (the plugin, fuzz/fuzz_dissector) finds the same header without an include directory of
- * its own. */
-#include "../../include/spicepower/protocol.h"
+ * docs/power-channel.md that the spec test (ctest -L spec) holds to the spec's tables; the
+ * plugin and fuzz/fuzz_dissector get it through CMake's spicepower_protocol target. */
+#include <spicepower/protocol.h>
 
 /* Not a wire limit (the spec sets none for data messages): the largest body the dissector
  * believes. A bigger size is taken for garbage: reassembly does not wait for it, the stream
