@@ -17,7 +17,7 @@ static VcPowerClient *linked_client(VcPowerTarget *t, uint32_t caps)
     if (caps & SPP_CAP_MASK(SPP_POWER_CAP_STATE)) {
         int state = vc_power_expect_state(c, 5000, "power-channel.md §6.6: STATE is the first message after the link");
         VC_REQUIRE(t->ctx, state == SPP_POWER_STATE_ON, "power-channel.md §5.3: a running VM is ON", "initial STATE %s",
-                   vc_power_state_name(state));
+                   spp_power_state_name(state));
     }
     return c;
 }
@@ -47,13 +47,14 @@ VC_CASE_FN(power, caps_match_configured_actions)
     g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, NULL);
     vc_power_client_require_linked(c);
     static const char *const required = "power-channel.md §4.2: the server announces exactly the actions it provides";
-    VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_RESET), required, "RESET not announced");
-    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_POWEROFF), required,
+    VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_RESET), required,
+               "RESET not announced");
+    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_POWEROFF), required,
                "POWEROFF announced by a server configured with reset only");
-    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_POWERON), required,
+    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_POWERON), required,
                "POWERON announced by a server configured with reset only");
-    VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_STATE) &&
-                        spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_RESULT),
+    VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_STATE) &&
+                        spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_RESULT),
                "power-channel.md §4.2: an extended server announces STATE and RESULT", "STATE or RESULT missing");
 }
 
@@ -61,9 +62,9 @@ VC_CASE_FN(power, reserved_bit_never_announced_and_ignored)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS | SPP_CAP_MASK(SPP_POWER_CAP_RESERVED), NULL);
-    VC_REQUIRE(ctx, c->link_status == SPP_OK, "power-channel.md §4.4: a receiver ignores reserved bit 0",
-               "a link with bit 0 set was refused: %s", spp_conn_error(c->power));
-    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->link, SPP_POWER_CAP_RESERVED),
+    VC_REQUIRE(ctx, c->power->link_status == SPP_OK, "power-channel.md §4.4: a receiver ignores reserved bit 0",
+               "a link with bit 0 set was refused: %s", vc_power_error(c));
+    VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_RESERVED),
                "power-channel.md §4.4: a sender sends reserved bit 0 as 0", "the server set bit 0");
 }
 
@@ -76,11 +77,11 @@ VC_CASE_FN(power, state_is_first_message_after_link)
     int st = vc_power_next(c, &msg, 5000);
     VC_REQUIRE(ctx, st == SPP_OK && msg.type == SPP_MSG_POWER_STATE,
                "power-channel.md §6.6: STATE is the first power message after the link",
-               "first message: %s", st == SPP_OK ? "another type" : spp_conn_error(c->power));
+               "first message: %s", st == SPP_OK ? "another type" : vc_power_error(c));
     int state = msg.data[0];
     spp_message_clear(&msg);
     VC_REQUIRE(ctx, t->vm == NULL || state == SPP_POWER_STATE_ON, "power-channel.md §12.4: a running VM is ON",
-               "STATE %s", vc_power_state_name(state));
+               "STATE %s", spp_power_state_name(state));
 }
 
 VC_CASE_FN(power, state_follows_every_change)
@@ -89,16 +90,17 @@ VC_CASE_FN(power, state_follows_every_change)
     VcVm *vm = vc_power_target_vm(t);
     g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
     static const char *const required = "power-channel.md §6.6: STATE is sent on every change, in order";
-    g_autoptr(JsonNode) s = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    json_node_unref(vc_qmp_ok(vm, "stop", NULL, "stop succeeds"));
     int paused = vc_power_expect_state(c, 5000, required);
-    VC_REQUIRE(ctx, paused == SPP_POWER_STATE_PAUSED, required, "after QMP stop: STATE %s", vc_power_state_name(paused));
-    g_autoptr(JsonNode) r = vc_qmp_ok(vm, "cont", NULL, "cont succeeds");
+    VC_REQUIRE(ctx, paused == SPP_POWER_STATE_PAUSED, required, "after QMP stop: STATE %s",
+               spp_power_state_name(paused));
+    json_node_unref(vc_qmp_ok(vm, "cont", NULL, "cont succeeds"));
     int on = vc_power_expect_state(c, 5000, required);
-    VC_REQUIRE(ctx, on == SPP_POWER_STATE_ON, required, "after QMP cont: STATE %s", vc_power_state_name(on));
+    VC_REQUIRE(ctx, on == SPP_POWER_STATE_ON, required, "after QMP cont: STATE %s", spp_power_state_name(on));
     VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3") == SPP_POWER_RESULT_OK,
                "power-channel.md §7.2: POWEROFF of a running VM succeeds", "POWEROFF not OK");
     int off = vc_power_expect_state(c, 5000, required);
-    VC_REQUIRE(ctx, off == SPP_POWER_STATE_OFF, required, "after POWEROFF: STATE %s", vc_power_state_name(off));
+    VC_REQUIRE(ctx, off == SPP_POWER_STATE_OFF, required, "after POWEROFF: STATE %s", spp_power_state_name(off));
 }
 
 VC_CASE_FN(power, reset_reboots_guest)
@@ -110,7 +112,7 @@ VC_CASE_FN(power, reset_reboots_guest)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_RESET, "power-channel.md §6.3: every action is answered by RESULT");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §7.1: RESET of a running machine succeeds", "RESULT %s",
-               vc_power_result_name(code));
+               spp_power_result_name(code));
     if (!vm)
         return;
     g_autoptr(GError) err = NULL;
@@ -131,10 +133,10 @@ VC_CASE_FN(power, poweroff_stops_guest_at_once)
     g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3: every action is answered by RESULT");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §7.2: POWEROFF of a running machine succeeds",
-               "RESULT %s", vc_power_result_name(code));
+               "RESULT %s", spp_power_result_name(code));
     int state = vc_power_expect_state(c, 5000, "power-channel.md §7.2: the state becomes OFF");
     VC_REQUIRE(ctx, state == SPP_POWER_STATE_OFF, "power-channel.md §7.2: the state becomes OFF", "STATE %s",
-               vc_power_state_name(state));
+               spp_power_state_name(state));
     if (!vm) {
         /* A shared endpoint is left as found. */
         vc_power_act(c, SPP_MSGC_POWER_POWERON, "power-channel.md §7.3: POWERON after POWEROFF is answered");
@@ -159,14 +161,14 @@ VC_CASE_FN(power, poweron_boots_guest)
     vc_power_expect_state(c, 5000, "power-channel.md §6.6: STATE after POWEROFF");
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWERON, "power-channel.md §6.3: every action is answered by RESULT");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §7.3: POWERON of a machine that is off succeeds",
-               "RESULT %s", vc_power_result_name(code));
+               "RESULT %s", spp_power_result_name(code));
     if (vm) {
         guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §7.3: POWERON boots the machine");
         VC_REQUIRE(ctx, boot == 2, "power-channel.md §7.3: POWERON boots the machine afresh", "BOOT %u", boot);
     }
     int state = vc_power_expect_state(c, 5000, "power-channel.md §7.3: the state becomes ON");
     VC_REQUIRE(ctx, state == SPP_POWER_STATE_ON, "power-channel.md §7.3: the state becomes ON", "STATE %s",
-               vc_power_state_name(state));
+               spp_power_state_name(state));
 }
 
 VC_CASE_FN(power, poweron_while_on_is_invalid_state)
@@ -178,7 +180,7 @@ VC_CASE_FN(power, poweron_while_on_is_invalid_state)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWERON, "power-channel.md §6.3: every action is answered by RESULT");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, "power-channel.md §7.4: POWERON while ON is INVALID_STATE",
-               "RESULT %s", vc_power_result_name(code));
+               "RESULT %s", spp_power_result_name(code));
     require_running_untouched(ctx, vm, "power-channel.md §6.1: an INVALID_STATE action is not performed");
 }
 
@@ -191,10 +193,10 @@ VC_CASE_FN(power, poweroff_while_off_is_invalid_state)
     vc_power_expect_state(c, 5000, "power-channel.md §6.6: STATE after POWEROFF");
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.3");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, "power-channel.md §7.4: POWEROFF while OFF is INVALID_STATE",
-               "RESULT %s", vc_power_result_name(code));
+               "RESULT %s", spp_power_result_name(code));
     code = vc_power_act(c, SPP_MSGC_POWER_RESET, "power-channel.md §6.3");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, "power-channel.md §7.4: RESET while OFF is INVALID_STATE",
-               "RESULT %s", vc_power_result_name(code));
+               "RESULT %s", spp_power_result_name(code));
     if (!t->vm)
         vc_power_act(c, SPP_MSGC_POWER_POWERON, "power-channel.md §7.3: POWERON after POWEROFF is answered");
 }
@@ -209,11 +211,11 @@ VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
     g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, "power-channel.md §6.2: an unannounced action is answered");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_UNSUPPORTED, "power-channel.md §6.2: an unannounced action is UNSUPPORTED",
-               "RESULT %s", vc_power_result_name(code));
+               "RESULT %s", spp_power_result_name(code));
     require_running_untouched(ctx, vm, "power-channel.md §6.2: an unannounced action MUST NOT be performed");
     code = vc_power_act(c, SPP_MSGC_POWER_RESET, "power-channel.md §6.2: the channel stays open");
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §6.2: the channel stays open after UNSUPPORTED",
-               "RESET afterwards: RESULT %s", vc_power_result_name(code));
+               "RESET afterwards: RESULT %s", spp_power_result_name(code));
 }
 
 VC_CASE_FN(power, failure_without_result_cap_is_notify)
@@ -225,7 +227,7 @@ VC_CASE_FN(power, failure_without_result_cap_is_notify)
     int st = vc_power_next(c, &msg, 5000);
     static const char *const required =
         "power-channel.md §6.4: without RESULT a failure is a NOTIFY with severity ERROR, visibility HIGH, what = code";
-    VC_REQUIRE(ctx, st == SPP_OK, required, "no answer to POWERON while ON: %s", spp_conn_error(c->power));
+    VC_REQUIRE(ctx, st == SPP_OK, required, "no answer to POWERON while ON: %s", vc_power_error(c));
     VC_REQUIRE(ctx, msg.type == SPP_MSG_NOTIFY, required, "got message type %u", msg.type);
     VC_REQUIRE(ctx, msg.size >= SPP_MSG_NOTIFY_SIZE, required, "NOTIFY of %u bytes", msg.size);
     uint32_t severity = spp_le32(msg.data + 8), visibility = spp_le32(msg.data + 12), what = spp_le32(msg.data + 16);
@@ -279,7 +281,7 @@ VC_CASE_FN(power, poc_client_gets_poc_behaviour)
     spp_message_clear(&msg);
     VC_REQUIRE(ctx, st == SPP_OK && type == SPP_MSG_NOTIFY,
                "power-channel.md §10.3: a PoC client learns of failures through NOTIFY",
-               "answer to POWERON while ON: %s", st == SPP_OK ? "not a NOTIFY" : spp_conn_error(c->power));
+               "answer to POWERON while ON: %s", st == SPP_OK ? "not a NOTIFY" : vc_power_error(c));
 }
 
 VC_CASE_FN(power, every_client_receives_state)
@@ -295,7 +297,7 @@ VC_CASE_FN(power, every_client_receives_state)
     int a = vc_power_expect_state(first, 5000, required);
     int b = vc_power_expect_state(second, 5000, required);
     VC_REQUIRE(ctx, a == SPP_POWER_STATE_OFF && b == SPP_POWER_STATE_OFF, required,
-               "the acting client saw %s, the other %s", vc_power_state_name(a), vc_power_state_name(b));
+               "the acting client saw %s, the other %s", spp_power_state_name(a), spp_power_state_name(b));
 }
 
 VC_CASE_FN(power, wrong_password_causes_no_action)
@@ -310,9 +312,9 @@ VC_CASE_FN(power, wrong_password_causes_no_action)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     g_autofree char *wrong = g_strconcat(t->password ? t->password : "", "-wrong", NULL);
     g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, wrong);
-    VC_REQUIRE(ctx, c->link_status == SPP_ERR_LINK && c->link.result == SPP_LINK_ERR_PERMISSION_DENIED,
+    VC_REQUIRE(ctx, c->power->link_status == SPP_ERR_LINK && c->power->link.result == SPP_LINK_ERR_PERMISSION_DENIED,
                "power-channel.md §8.1: a wrong ticket is refused with PERMISSION_DENIED", "power link: %s",
-               c->link_status == SPP_OK ? "accepted" : spp_conn_error(c->power));
+               c->power->link_status == SPP_OK ? "accepted" : vc_power_error(c));
     /* A client that ignores the refusal and sends RESET anyway. */
     static const guint8 reset[] = {0x65, 0x00, 0x00, 0x00, 0x00, 0x00};
     vc_power_send_raw(c, reset, sizeof reset);
@@ -353,13 +355,15 @@ VC_CASE_FN(power, channel_id_other_than_0_is_refused)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_connect_channel(t, 1, ALL_CAPS, NULL);
-    gboolean closed_without_reply = c->link_status != SPP_OK && !c->link.reply_received;
-    gboolean not_available = c->link_status == SPP_ERR_LINK && (c->link.error == SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE ||
-                                                               c->link.result == SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE);
-    vc_diag(ctx, "refusal", "%s", closed_without_reply ? "closed without a link reply" : spp_conn_error(c->power));
+    const SppLinkInfo *link = &c->power->link;
+    gboolean closed_without_reply = c->power->link_status != SPP_OK && !link->reply_received;
+    gboolean not_available = c->power->link_status == SPP_ERR_LINK &&
+                             (link->error == SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE ||
+                              link->result == SPP_LINK_ERR_CHANNEL_NOT_AVAILABLE);
+    vc_diag(ctx, "refusal", "%s", closed_without_reply ? "closed without a link reply" : vc_power_error(c));
     VC_REQUIRE(ctx, closed_without_reply || not_available,
                "power-channel.md §2.2: a power link with channel id 1 is refused (no reply, or CHANNEL_NOT_AVAILABLE)",
-               "power link to id 1: %s", c->link_status == SPP_OK ? "accepted" : spp_conn_error(c->power));
+               "power link to id 1: %s", c->power->link_status == SPP_OK ? "accepted" : vc_power_error(c));
 }
 
 VC_CASE_FN(power, trailing_bytes_in_action_are_ignored)
@@ -368,12 +372,12 @@ VC_CASE_FN(power, trailing_bytes_in_action_are_ignored)
     VcVm *vm = t->vm;
     g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
     vc_power_send(c, SPP_MSGC_POWER_RESET, 8);
-    SppMessage msg = {0};
-    int st = spp_recv_type(c->power, SPP_MSG_POWER_RESULT, &msg, 5000);
-    uint32_t code = st == SPP_OK && msg.size >= 6 ? spp_le32(msg.data + 2) : 99;
-    spp_message_clear(&msg);
-    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, "power-channel.md §5.5: a receiver ignores trailing bytes",
-               "RESET with 8 trailing bytes: %s", st == SPP_OK ? vc_power_result_name(code) : spp_conn_error(c->power));
+    g_autoptr(GError) err = NULL;
+    uint32_t code = 0;
+    gboolean answered = spp_power_channel_expect_result(c->power, SPP_MSGC_POWER_RESET, 5000, &code, &err);
+    VC_REQUIRE(ctx, answered && code == SPP_POWER_RESULT_OK,
+               "power-channel.md §5.5: a receiver ignores trailing bytes", "RESET with 8 trailing bytes: %s",
+               answered ? spp_power_result_name(code) : err->message);
     if (vm)
         vc_vm_wait_line(vm, "BOOT ", 5000, "power-channel.md §5.5: the action is performed");
 }

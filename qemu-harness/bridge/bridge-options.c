@@ -75,7 +75,7 @@ gboolean spp_bridge_options_parse(int argc, char **argv, SppBridgeOptions *opts,
         {"x509-key-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->tls_key, "TLS server key", "FILE"},
         {"tls-channel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->tls_channels,
          "Require TLS on this channel (e.g. power); repeatable", "NAME"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- a SPICE server with the power channel, driving QEMU over QMP");
     g_option_context_add_main_entries(ctx, entries, NULL);

@@ -2,20 +2,16 @@
 
 #include <spicepower/protocol.h>
 
+#include "spp_names.h"
+
 typedef struct {
     SpicePowerInstance sin; /* first: spice-server hands this pointer back */
     SpicePowerInterface iface;
-    SppQemuLink *qemu;
+    SppQemuMonitor *monitor;
 } SppPowerActions;
 
-static const char *result_name(int code)
-{
-    static const char *const names[] = {"OK", "UNSUPPORTED", "FAILED", "DENIED", "INVALID_STATE"};
-    return code >= 0 && code < (int)G_N_ELEMENTS(names) ? names[code] : "?";
-}
-
 /* Runs the QMP commands in order, stopping at the first failure, and logs the outcome. */
-static int run(SpicePowerInstance *sin, const char *action, const char *const *commands)
+static int run(SpicePowerInstance *sin, uint16_t action, const char *const *commands)
 {
     SppPowerActions *self = (SppPowerActions *)sin;
     gint64 start = g_get_monotonic_time();
@@ -23,45 +19,46 @@ static int run(SpicePowerInstance *sin, const char *action, const char *const *c
     g_autofree char *sequence = g_strjoinv(" + ", (char **)commands);
     int code = SPP_POWER_RESULT_OK;
     for (const char *const *c = commands; *c; c++) {
-        if (!spp_qemu_link_execute(self->qemu, *c, &err)) {
+        if (!spp_qemu_monitor_execute(self->monitor, *c, &err)) {
             code = SPP_POWER_RESULT_FAILED;
             break;
         }
     }
-    g_printerr("spice-power-bridge: %s -> %s (%s, %.1f ms)%s%s\n", action, result_name(code), sequence,
-               (g_get_monotonic_time() - start) / 1000.0, err ? ": " : "", err ? err->message : "");
-    spp_qemu_link_refresh_soon(self->qemu);
+    g_printerr("spice-power-bridge: %s -> %s (%s, %.1f ms)%s%s\n", spp_power_action_name(action),
+               spp_power_result_name((uint32_t)code), sequence, (g_get_monotonic_time() - start) / 1000.0,
+               err ? ": " : "", err ? err->message : "");
+    spp_qemu_monitor_refresh_soon(self->monitor);
     return code;
 }
 
 static int do_reset(SpicePowerInstance *sin)
 {
     static const char *const commands[] = {"system_reset", NULL};
-    return run(sin, "RESET", commands);
+    return run(sin, SPP_MSGC_POWER_RESET, commands);
 }
 
 static int do_poweroff(SpicePowerInstance *sin)
 {
     /* Held in reset while stopped is "off": the process stays, so POWERON can follow (§12.2). */
     static const char *const commands[] = {"stop", "system_reset", NULL};
-    return run(sin, "POWEROFF", commands);
+    return run(sin, SPP_MSGC_POWER_POWEROFF, commands);
 }
 
 static int do_poweron(SpicePowerInstance *sin)
 {
     SppPowerActions *self = (SppPowerActions *)sin;
     g_autoptr(GError) err = NULL;
-    g_autofree char *state = spp_qemu_link_run_state(self->qemu, &err);
+    g_autofree char *state = spp_qemu_monitor_run_state(self->monitor, &err);
     /* A guest that switched itself off under -no-shutdown needs a reset before cont (§12.3). */
     static const char *const after_shutdown[] = {"system_reset", "cont", NULL};
     static const char *const from_off[] = {"cont", NULL};
-    return run(sin, "POWERON", g_strcmp0(state, "shutdown") == 0 ? after_shutdown : from_off);
+    return run(sin, SPP_MSGC_POWER_POWERON, g_strcmp0(state, "shutdown") == 0 ? after_shutdown : from_off);
 }
 
-SpicePowerInstance *spp_power_actions_new(SppQemuLink *qemu, gboolean reset, gboolean poweroff, gboolean poweron)
+SpicePowerInstance *spp_power_actions_new(SppQemuMonitor *monitor, gboolean reset, gboolean poweroff, gboolean poweron)
 {
     SppPowerActions *self = g_new0(SppPowerActions, 1);
-    self->qemu = qemu;
+    self->monitor = monitor;
     self->iface.base.type = SPICE_INTERFACE_POWER;
     self->iface.base.description = "spice-power-bridge (QMP)";
     self->iface.base.major_version = SPICE_INTERFACE_POWER_MAJOR;

@@ -5,10 +5,10 @@
 
 #include <spice.h>
 
-#include "qemu-link.h"
+#include "qemu-monitor.h"
 
 /* An instance offering exactly the actions asked for; the others stay NULL, so spice-server
  * neither announces nor performs them. */
-SpicePowerInstance *spp_power_actions_new(SppQemuLink *qemu, gboolean reset, gboolean poweroff, gboolean poweron);
+SpicePowerInstance *spp_power_actions_new(SppQemuMonitor *monitor, gboolean reset, gboolean poweroff, gboolean poweron);
 
 #endif /* SPP_BRIDGE_POWER_ACTIONS_H */

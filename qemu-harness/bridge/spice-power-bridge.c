@@ -9,13 +9,12 @@
 #include "bridge-options.h"
 #include "spice-glib-core.h"
 #include "power-actions.h"
-#include "qemu-link.h"
-
-static const char *const state_names[] = {"UNKNOWN", "ON", "OFF", "PAUSED"};
+#include "qemu-monitor.h"
+#include "spp_names.h"
 
 static void push_state(int state, gpointer server)
 {
-    g_printerr("spice-power-bridge: power state %s\n", state_names[state]);
+    g_printerr("spice-power-bridge: power state %s\n", spp_power_state_name(state));
     spice_server_power_set_state(server, state);
 }
 
@@ -62,11 +61,11 @@ int main(int argc, char **argv)
     if (spice_server_init(server, core) != 0)
         die("spice-server failed to start (is the address or port in use?)");
 
-    SppQemuLink *qemu = spp_qemu_link_new(opts.qmp_socket, push_state, server);
-    SpicePowerInstance *power = spp_power_actions_new(qemu, opts.reset, opts.poweroff, opts.poweron);
+    SppQemuMonitor *monitor = spp_qemu_monitor_new(opts.qmp_socket, push_state, server);
+    SpicePowerInstance *power = spp_power_actions_new(monitor, opts.reset, opts.poweroff, opts.poweron);
     if (spice_server_add_interface(server, &power->base) != 0)
         die("spice-server refused the power interface (is it the patched spice-server?)");
-    spice_server_power_set_state(server, spp_qemu_link_power_state(qemu));
+    spice_server_power_set_state(server, spp_qemu_monitor_power_state(monitor));
     g_printerr("spice-power-bridge: listening on %s:%d, actions:%s%s%s\n", opts.listen_addr, opts.listen_port,
                opts.reset ? " reset" : "", opts.poweroff ? " poweroff" : "", opts.poweron ? " poweron" : "");
 
@@ -77,7 +76,7 @@ int main(int argc, char **argv)
 
     spice_server_destroy(server);
     spp_spice_glib_core_free(core);
-    spp_qemu_link_free(qemu);
+    spp_qemu_monitor_free(monitor);
     g_main_loop_unref(loop);
     spp_bridge_options_clear(&opts);
     return 0;

@@ -15,6 +15,8 @@
 
 #include <spicepower/protocol.h>
 
+#include "spp_names.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -84,6 +86,8 @@ int spp_free_loopback_port(void);
 int spp_conn_fd(const SppConn *conn);
 void spp_conn_close(SppConn *conn);
 const SppConnStats *spp_conn_stats(const SppConn *conn);
+/* "timeout", "closed by the server", ...: what an SppStatus means, for messages. */
+const char *spp_status_name(int status);
 /* Write bytes as they are (malformed input for conformance tests); works before and after link. */
 int spp_send_raw(SppConn *conn, const void *buf, size_t len, int timeout_ms);
 
@@ -115,10 +119,6 @@ int spp_channel_connect(SppConn *conn, const char *host, int port, uint32_t sess
                         uint8_t channel_type, uint8_t channel_id, const uint32_t *channel_caps,
                         uint32_t num_channel_caps, const char *password, int timeout_ms,
                         SppLinkInfo *info);
-
-/* spp_names.c */
-const char *spp_link_error_name(uint32_t error);
-const char *spp_status_name(int status);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,21 @@ const SppConnStats *spp_conn_stats(const SppConn *conn)
     return &conn->stats;
 }
 
+const char *spp_status_name(int status)
+{
+    switch (status) {
+    case SPP_OK: return "ok";
+    case SPP_ERR_IO: return "I/O error";
+    case SPP_ERR_TIMEOUT: return "timeout";
+    case SPP_ERR_CLOSED: return "closed by the server";
+    case SPP_ERR_PROTOCOL: return "protocol error";
+    case SPP_ERR_LINK: return "link refused";
+    case SPP_ERR_AUTH: return "authentication error";
+    case SPP_ERR_USAGE: return "usage error";
+    }
+    return "unknown status";
+}
+
 int spp_fail(SppConn *conn, int status, const char *fmt, ...)
 {
     /* the arguments may include conn->error itself (adding context to an earlier error) */

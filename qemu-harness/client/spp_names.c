@@ -1,5 +1,5 @@
-/* Names of link errors and library status codes, for messages. */
-#include "spp_client.h"
+/* Names of protocol values, for messages and logs (see spp_names.h). */
+#include "spp_names.h"
 
 const char *spp_link_error_name(uint32_t error)
 {
@@ -18,17 +18,35 @@ const char *spp_link_error_name(uint32_t error)
     return "unknown link error";
 }
 
-const char *spp_status_name(int status)
+const char *spp_power_state_name(int state)
 {
-    switch (status) {
-    case SPP_OK: return "ok";
-    case SPP_ERR_IO: return "I/O error";
-    case SPP_ERR_TIMEOUT: return "timeout";
-    case SPP_ERR_CLOSED: return "closed by the server";
-    case SPP_ERR_PROTOCOL: return "protocol error";
-    case SPP_ERR_LINK: return "link refused";
-    case SPP_ERR_AUTH: return "authentication error";
-    case SPP_ERR_USAGE: return "usage error";
+    switch (state) {
+    case SPP_POWER_STATE_UNKNOWN: return "UNKNOWN";
+    case SPP_POWER_STATE_ON: return "ON";
+    case SPP_POWER_STATE_OFF: return "OFF";
+    case SPP_POWER_STATE_PAUSED: return "PAUSED";
     }
-    return "unknown status";
+    return "?";
+}
+
+const char *spp_power_result_name(uint32_t code)
+{
+    switch (code) {
+    case SPP_POWER_RESULT_OK: return "OK";
+    case SPP_POWER_RESULT_UNSUPPORTED: return "UNSUPPORTED";
+    case SPP_POWER_RESULT_FAILED: return "FAILED";
+    case SPP_POWER_RESULT_DENIED: return "DENIED";
+    case SPP_POWER_RESULT_INVALID_STATE: return "INVALID_STATE";
+    }
+    return "?";
+}
+
+const char *spp_power_action_name(uint16_t type)
+{
+    switch (type) {
+    case SPP_MSGC_POWER_RESET: return "RESET";
+    case SPP_MSGC_POWER_POWEROFF: return "POWEROFF";
+    case SPP_MSGC_POWER_POWERON: return "POWERON";
+    }
+    return "?";
 }

@@ -1,7 +1,7 @@
 /* record-bridge: drives one scripted client session against the real spice-power-bridge in front of
  * a real QEMU running the harness guest, so that record-bridge.sh can capture it on loopback for the
  * dissector's golden tests (captures/real-*.pcap). It only runs the real binaries and the client
- * library (spp_client, spp_launcher); the bridge runs as its own process.
+ * libraries (spp_power on spp_client, spp_launcher); the bridge runs as its own process.
  *
  *   record-bridge --bridge PATH --port N --scenario result|notify|refused
  *
@@ -14,49 +14,29 @@
  *
  * Exits 0 only if the session went exactly as above, so that a regenerated capture is never
  * silently wrong. */
-#include <arpa/inet.h>
 #include <glib.h>
-#include <glib/gstdio.h>
-#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "guest.h"
 #include "launcher.h"
-#include "spp_client.h"
+#include "spp_bridge_process.h"
+#include "spp_power.h"
 
 #define PASSWORD "correct horse"
 #define STEP_MS 10000
+#define LINK_MS 3000
 
 static const char *bridge_path;
 static int port;
-static GPid bridge_pid;
+static SppBridgeProcess *bridge;
 static SppLauncher *qemu;
-static char *workdir;
 
 static void cleanup(void)
 {
-    if (bridge_pid > 0) {
-        kill(bridge_pid, SIGTERM);
-        int status;
-        waitpid(bridge_pid, &status, 0);
-        g_spawn_close_pid(bridge_pid);
-        bridge_pid = 0;
-    }
-    if (qemu) {
-        spp_launcher_free(qemu);
-        qemu = NULL;
-    }
-    if (workdir) {
-        g_autofree char *ticket = g_build_filename(workdir, "ticket", NULL);
-        g_unlink(ticket);
-        g_rmdir(workdir);
-        g_free(workdir);
-        workdir = NULL;
-    }
+    g_clear_pointer(&bridge, spp_bridge_process_stop);
+    g_clear_pointer(&qemu, spp_launcher_free);
 }
 
 static G_NORETURN void die(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -70,12 +50,6 @@ static void die(const char *fmt, ...)
     va_end(ap);
     cleanup();
     exit(1);
-}
-
-static void die_with_parent(gpointer unused)
-{
-    (void)unused;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static void start_qemu(void)
@@ -107,80 +81,98 @@ static void wait_boot(void)
 
 static void start_bridge(gboolean ticket)
 {
-    g_autofree char *qmp_arg = g_strconcat("unix:", spp_launcher_get_qmp_socket_path(qemu), NULL);
-    g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
-    g_autofree char *ticket_file = g_build_filename(workdir, "ticket", NULL);
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, (char *)bridge_path);
-    g_ptr_array_add(argv, "--qmp");
-    g_ptr_array_add(argv, qmp_arg);
-    g_ptr_array_add(argv, "--listen");
-    g_ptr_array_add(argv, listen);
-    g_ptr_array_add(argv, "--actions");
-    g_ptr_array_add(argv, "reset,poweroff,poweron");
-    if (ticket) {
-        if (!g_file_set_contents(ticket_file, PASSWORD, -1, NULL))
-            die("cannot write %s", ticket_file);
-        g_ptr_array_add(argv, "--password-file");
-        g_ptr_array_add(argv, ticket_file);
-    } else {
-        g_ptr_array_add(argv, "--disable-ticketing");
-    }
-    g_ptr_array_add(argv, NULL);
+    const SppBridgeProcessSpec spec = {
+        .path = bridge_path,
+        .qmp_socket = spp_launcher_get_qmp_socket_path(qemu),
+        .port = port,
+        .password = ticket ? PASSWORD : NULL,
+        .actions = "reset,poweroff,poweron",
+    };
     g_autoptr(GError) err = NULL;
-    gboolean ok = g_spawn_async(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
-                                &bridge_pid, &err);
-    g_ptr_array_free(argv, TRUE);
-    if (!ok)
+    bridge = spp_bridge_process_start(&spec, &err);
+    if (!bridge)
         die("bridge: %s", err->message);
 }
 
-/* The main channel, retried while the bridge starts listening; returns the session id. */
-static SppConn *connect_main(const char *password, uint32_t *session)
+/* The main channel, retried while the bridge starts listening. */
+static SppPowerSession *connect_main(const char *password)
 {
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    for (;;) {
-        SppConn *conn = spp_conn_new();
-        int st = spp_main_connect(conn, "127.0.0.1", port, password, 3000, session);
-        if (st == SPP_OK)
-            return conn;
-        if (g_get_monotonic_time() > deadline)
-            die("main channel: %s", spp_conn_error(conn));
-        spp_conn_free(conn);
-        g_usleep(100000);
-    }
+    g_autoptr(GError) err = NULL;
+    SppPowerSession *session = spp_power_session_open("127.0.0.1", port, password, STEP_MS, LINK_MS, &err);
+    if (!session)
+        die("%s", err->message);
+    return session;
 }
 
-static SppConn *connect_power(uint32_t session, uint32_t caps, const char *password, int *status,
-                              SppLinkInfo *info)
+static SppPowerChannel *connect_power(SppPowerSession *session, uint32_t caps, const char *password)
 {
-    SppConn *conn = spp_conn_new();
-    *status = spp_channel_connect(conn, "127.0.0.1", port, session, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID, &caps, 1,
-                                  password, 3000, info);
-    return conn;
+    SppPowerChannel *power = spp_power_channel_new();
+    spp_power_channel_link(power, session, SPP_POWER_CHANNEL_ID, caps, password, LINK_MS, NULL);
+    return power;
+}
+
+/* A linked power channel, or the end of the recording. */
+static SppPowerChannel *linked_power(SppPowerSession *session, uint32_t caps, const char *password)
+{
+    SppPowerChannel *power = connect_power(session, caps, password);
+    if (power->link_status != SPP_OK)
+        die("power link: %s", spp_conn_error(power->conn));
+    return power;
+}
+
+/* The code of a RESULT that answers action. */
+static uint32_t result_code(const SppMessage *msg, uint16_t action)
+{
+    g_autoptr(GError) err = NULL;
+    uint16_t request;
+    uint32_t code;
+    if (!spp_power_read_result(msg, &request, &code, &err))
+        die("after action %u: %s", action, err->message);
+    if (request != action)
+        die("RESULT for %u, expected %u", request, action);
+    return code;
+}
+
+static uint32_t notify_what(const SppMessage *msg, uint16_t action)
+{
+    g_autoptr(GError) err = NULL;
+    uint32_t what;
+    if (!spp_power_read_notify_what(msg, &what, &err))
+        die("after action %u: %s", action, err->message);
+    return what;
+}
+
+/* A STATE, which must be the one wanted (want_state < 0: none was). */
+static void check_state(const SppMessage *msg, int want_state, uint16_t action)
+{
+    g_autoptr(GError) err = NULL;
+    int state;
+    if (!spp_power_read_state(msg, &state, &err))
+        die("after action %u: %s", action, err->message);
+    if (want_state < 0 || state != want_state)
+        die("unexpected STATE %s after action %u", spp_power_state_name(state), action);
 }
 
 /* Reads power messages until a RESULT (if want_result) and a STATE (if want_state >= 0) arrived,
- * in either order; returns the RESULT code. NOTIFY counts as the answer when want_notify. */
-static uint32_t collect(SppConn *c, uint16_t action, gboolean want_result, int want_state, gboolean want_notify)
+ * in either order; returns the RESULT code. NOTIFY counts as the answer when want_notify. Any
+ * other message ends the recording. */
+static uint32_t collect(SppPowerChannel *p, uint16_t action, gboolean want_result, int want_state,
+                        gboolean want_notify)
 {
     uint32_t code = 0;
     gboolean got_answer = !(want_result || want_notify), got_state = want_state < 0;
     while (!got_answer || !got_state) {
         SppMessage msg = {0};
-        if (spp_recv(c, &msg, STEP_MS) != SPP_OK)
-            die("waiting after action %u: %s", action, spp_conn_error(c));
-        if (msg.type == SPP_MSG_POWER_RESULT && want_result && msg.size >= SPP_MSG_POWER_RESULT_SIZE) {
-            if (spp_le16(msg.data) != action)
-                die("RESULT for %u, expected %u", spp_le16(msg.data), action);
-            code = spp_le32(msg.data + 2);
+        if (spp_recv(p->conn, &msg, STEP_MS) != SPP_OK)
+            die("waiting after action %u: %s", action, spp_conn_error(p->conn));
+        if (msg.type == SPP_MSG_POWER_RESULT && want_result) {
+            code = result_code(&msg, action);
             got_answer = TRUE;
-        } else if (msg.type == SPP_MSG_NOTIFY && want_notify && msg.size >= SPP_MSG_NOTIFY_SIZE) {
-            code = spp_le32(msg.data + 16);
+        } else if (msg.type == SPP_MSG_NOTIFY && want_notify) {
+            code = notify_what(&msg, action);
             got_answer = TRUE;
-        } else if (msg.type == SPP_MSG_POWER_STATE && msg.size >= 1) {
-            if (want_state < 0 || msg.data[0] != want_state)
-                die("unexpected STATE %u after action %u", msg.data[0], action);
+        } else if (msg.type == SPP_MSG_POWER_STATE) {
+            check_state(&msg, want_state, action);
             got_state = TRUE;
         } else {
             die("unexpected message type %u after action %u", msg.type, action);
@@ -197,17 +189,18 @@ static void expect_code(const char *what, uint32_t got, uint32_t want)
     printf("record-bridge: %s -> %u\n", what, got);
 }
 
-static void send_action(SppConn *c, uint16_t action)
+static void send_action(SppPowerChannel *p, uint16_t action)
 {
-    if (spp_send(c, action, NULL, 0) != SPP_OK)
-        die("send %u: %s", action, spp_conn_error(c));
+    g_autoptr(GError) err = NULL;
+    if (!spp_power_channel_send(p, action, 0, &err))
+        die("%s", err->message);
 }
 
 /* Nothing more may arrive (success without the RESULT cap is silent). */
-static void expect_silence(SppConn *c, const char *what)
+static void expect_silence(SppPowerChannel *p, const char *what)
 {
     SppMessage msg = {0};
-    int st = spp_recv(c, &msg, 500);
+    int st = spp_recv(p->conn, &msg, 500);
     if (st != SPP_ERR_TIMEOUT)
         die("%s: expected silence, got %s (type %u)", what, spp_status_name(st), msg.type);
     spp_message_clear(&msg);
@@ -215,14 +208,9 @@ static void expect_silence(SppConn *c, const char *what)
 
 static void scenario_result(void)
 {
-    uint32_t session;
-    SppConn *main_conn = connect_main(NULL, &session);
-    SppLinkInfo info;
-    int st;
-    SppConn *p = connect_power(session, SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT), NULL,
-                               &st, &info);
-    if (st != SPP_OK)
-        die("power link: %s", spp_conn_error(p));
+    SppPowerSession *session = connect_main(NULL);
+    SppPowerChannel *p = linked_power(session, SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT),
+                                      NULL);
     collect(p, 0, FALSE, SPP_POWER_STATE_ON, FALSE);
     send_action(p, SPP_MSGC_POWER_RESET);
     expect_code("RESET", collect(p, SPP_MSGC_POWER_RESET, TRUE, -1, FALSE), SPP_POWER_RESULT_OK);
@@ -236,19 +224,14 @@ static void scenario_result(void)
     expect_code("POWERON while ON", collect(p, SPP_MSGC_POWER_POWERON, TRUE, -1, FALSE),
                 SPP_POWER_RESULT_INVALID_STATE);
     expect_silence(p, "after the last RESULT");
-    spp_conn_free(p);
-    spp_conn_free(main_conn);
+    spp_power_channel_free(p);
+    spp_power_session_free(session);
 }
 
 static void scenario_notify(void)
 {
-    uint32_t session;
-    SppConn *main_conn = connect_main(NULL, &session);
-    SppLinkInfo info;
-    int st;
-    SppConn *p = connect_power(session, SPP_CAP_MASK(SPP_POWER_CAP_STATE), NULL, &st, &info);
-    if (st != SPP_OK)
-        die("power link: %s", spp_conn_error(p));
+    SppPowerSession *session = connect_main(NULL);
+    SppPowerChannel *p = linked_power(session, SPP_CAP_MASK(SPP_POWER_CAP_STATE), NULL);
     collect(p, 0, FALSE, SPP_POWER_STATE_ON, FALSE);
     send_action(p, SPP_MSGC_POWER_RESET);
     wait_boot();
@@ -261,31 +244,27 @@ static void scenario_notify(void)
     expect_code("POWEROFF while OFF (NOTIFY what)", collect(p, SPP_MSGC_POWER_POWEROFF, FALSE, -1, TRUE),
                 SPP_POWER_RESULT_INVALID_STATE);
     expect_silence(p, "after the NOTIFY");
-    spp_conn_free(p);
-    spp_conn_free(main_conn);
+    spp_power_channel_free(p);
+    spp_power_session_free(session);
 }
 
 static void scenario_refused(void)
 {
-    uint32_t session;
-    SppConn *main_conn = connect_main(PASSWORD, &session);
-    SppLinkInfo info;
-    int st;
+    SppPowerSession *session = connect_main(PASSWORD);
     uint32_t caps = SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT);
-    SppConn *p = connect_power(session, caps, PASSWORD, &st, &info);
-    if (st != SPP_OK)
-        die("power link: %s", spp_conn_error(p));
+    SppPowerChannel *p = linked_power(session, caps, PASSWORD);
     collect(p, 0, FALSE, SPP_POWER_STATE_ON, FALSE);
     send_action(p, SPP_MSGC_POWER_RESET);
     expect_code("RESET", collect(p, SPP_MSGC_POWER_RESET, TRUE, -1, FALSE), SPP_POWER_RESULT_OK);
     wait_boot();
-    SppConn *bad = connect_power(session, caps, "wrong", &st, &info);
-    if (st != SPP_ERR_LINK || !info.result_received || info.result != SPP_LINK_ERR_PERMISSION_DENIED)
-        die("wrong ticket: %s (link result %u)", spp_status_name(st), info.result);
+    SppPowerChannel *bad = connect_power(session, caps, "wrong");
+    if (bad->link_status != SPP_ERR_LINK || !bad->link.result_received ||
+        bad->link.result != SPP_LINK_ERR_PERMISSION_DENIED)
+        die("wrong ticket: %s (link result %u)", spp_status_name(bad->link_status), bad->link.result);
     printf("record-bridge: power link with a wrong ticket -> PERMISSION_DENIED\n");
-    spp_conn_free(bad);
-    spp_conn_free(p);
-    spp_conn_free(main_conn);
+    spp_power_channel_free(bad);
+    spp_power_channel_free(p);
+    spp_power_session_free(session);
 }
 
 int main(int argc, char **argv)
@@ -306,10 +285,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: record-bridge --bridge PATH --port N --scenario result|notify|refused\n");
         return 2;
     }
-    signal(SIGPIPE, SIG_IGN);
-    workdir = g_dir_make_tmp("record-bridge-XXXXXX", NULL);
-    if (!workdir)
-        die("cannot make a temporary directory");
     start_qemu();
     start_bridge(!strcmp(scenario, "refused"));
     if (!strcmp(scenario, "result"))

@@ -1,32 +1,28 @@
 /* spice-power-bridge end to end: real QEMU (launcher, our guest), the real bridge process, and a
- * real SPICE client handshake over loopback (spp_client). Each test path starts its own QEMU and
+ * real SPICE client handshake over loopback (spp_power). Each test path starts its own QEMU and
  * bridge. Outcomes are checked where they happen: on the guest's serial, on a second QMP monitor,
- * and in the power channel's STATE and RESULT messages. */
-#include <arpa/inet.h>
+ * and in the power channel's STATE and RESULT messages (spp_power checks their layout). */
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <string.h>
-#include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guest.h"
 #include "launcher.h"
-#include "spp_client.h"
+#include "spp_bridge_process.h"
+#include "spp_power.h"
+
+#define ALL_ACTIONS "reset,poweroff,poweron"
+#define STEP_MS 3000
 
 typedef struct {
     SppLauncher *qemu;
     SppQmpClient *monitor; /* the second monitor: watches what the bridge makes QEMU do */
-    GPid bridge;
-    int port;
-    char *qmp_link; /* a symlink to QEMU's QMP socket, so a test can swap the QEMU behind it */
+    SppBridgeProcess *bridge;
+    char *qmp_symlink; /* the bridge's QMP socket: a symlink, so a test can swap the QEMU behind it */
     char *dir;
-    SppConn *main_conn, *power;
-    SppLinkInfo info;
+    SppPowerSession *session;
+    SppPowerChannel *power;
 } Rig;
 
 static SppLauncher *start_qemu(void)
@@ -42,6 +38,7 @@ static SppLauncher *start_qemu(void)
     g_assert_no_error(err);
     g_autofree char *boot = spp_launcher_serial_wait_line(qemu, "BOOT ", 10000, &err);
     g_assert_no_error(err);
+    g_assert_nonnull(boot);
     return qemu;
 }
 
@@ -52,83 +49,55 @@ static void attach_monitor(Rig *rig)
     g_assert_no_error(err);
 }
 
-static void point_link_at(Rig *rig, SppLauncher *qemu)
+static void point_qmp_symlink_at(Rig *rig, SppLauncher *qemu)
 {
-    g_autofree char *tmp = g_strconcat(rig->qmp_link, ".new", NULL);
+    g_autofree char *tmp = g_strconcat(rig->qmp_symlink, ".new", NULL);
     unlink(tmp);
     g_assert_cmpint(symlink(spp_launcher_get_qmp_socket_path(qemu), tmp), ==, 0);
-    g_assert_cmpint(rename(tmp, rig->qmp_link), ==, 0);
-}
-
-/* A failed assertion must not leave the bridge running (it holds ctest's output pipe). */
-static void die_with_parent(gpointer unused)
-{
-    (void)unused;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    g_assert_cmpint(rename(tmp, rig->qmp_symlink), ==, 0);
 }
 
 static void start_bridge(Rig *rig, const char *actions, const char *const *extra)
 {
-    g_autofree char *qmp_arg = g_strconcat("unix:", rig->qmp_link, NULL);
-    g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", rig->port);
-    GPtrArray *args = g_ptr_array_new();
-    const char *fixed[] = {SPP_BRIDGE_PATH, "--qmp", qmp_arg, "--listen", listen, "--disable-ticketing",
-                           "--actions", actions};
-    for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
-        g_ptr_array_add(args, (gpointer)fixed[i]);
-    for (const char *const *e = extra; e && *e; e++)
-        g_ptr_array_add(args, (gpointer)*e);
-    g_ptr_array_add(args, NULL);
-    const char **argv = (const char **)args->pdata;
+    const SppBridgeProcessSpec spec = {
+        .path = SPP_BRIDGE_PATH, .qmp_socket = rig->qmp_symlink, .actions = actions, .extra_args = extra};
     g_autoptr(GError) err = NULL;
-    g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, &rig->bridge,
-                  &err);
-    g_ptr_array_free(args, TRUE);
+    rig->bridge = spp_bridge_process_start(&spec, &err);
     g_assert_no_error(err);
 }
 
-/* Links the main channel, retrying while the bridge starts listening; returns the session id. */
-static uint32_t connect_main(Rig *rig)
+static void connect_main(Rig *rig)
 {
-    uint32_t session = 0;
-    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-    for (;;) {
-        rig->main_conn = spp_conn_new();
-        int st = spp_main_connect(rig->main_conn, "127.0.0.1", rig->port, NULL, 3000, &session);
-        if (st == SPP_OK)
-            return session;
-        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-        spp_conn_free(rig->main_conn);
-        rig->main_conn = NULL;
-        g_usleep(50000);
-    }
+    g_autoptr(GError) err = NULL;
+    int port = spp_bridge_process_port(rig->bridge);
+    rig->session = spp_power_session_open("127.0.0.1", port, NULL, 5000, STEP_MS, &err);
+    g_assert_no_error(err);
 }
 
-/* Links the power channel of the session announcing caps; returns the spp_* status. */
-static int connect_power(Rig *rig, uint32_t session, uint32_t caps)
+/* Links the power channel of the session announcing caps; FALSE when refused (rig->power->link
+ * says how). */
+static gboolean connect_power(Rig *rig, uint32_t caps)
 {
-    rig->power = spp_conn_new();
-    return spp_channel_connect(rig->power, "127.0.0.1", rig->port, session, SPP_CHANNEL_POWER, 0, &caps, 1, NULL, 3000,
-                               &rig->info);
+    rig->power = spp_power_channel_new();
+    return spp_power_channel_link(rig->power, rig->session, SPP_POWER_CHANNEL_ID, caps, NULL, STEP_MS, NULL);
 }
 
 /* Links main then power, announcing STATE and RESULT. */
 static void connect_client(Rig *rig)
 {
-    uint32_t session = connect_main(rig);
-    if (connect_power(rig, session, SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT)) != SPP_OK)
-        g_error("power channel link: %s", spp_conn_error(rig->power));
+    connect_main(rig);
+    if (!connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT)))
+        g_error("power channel link: %s", spp_conn_error(rig->power->conn));
 }
 
 static Rig *rig_new_with(const char *actions, const char *const *extra, gboolean link_power)
 {
     Rig *rig = g_new0(Rig, 1);
     rig->dir = g_dir_make_tmp("bridge-e2e-XXXXXX", NULL);
-    rig->qmp_link = g_build_filename(rig->dir, "qmp.sock", NULL);
+    rig->qmp_symlink = g_build_filename(rig->dir, "qmp.sock", NULL);
     rig->qemu = start_qemu();
     attach_monitor(rig);
-    point_link_at(rig, rig->qemu);
-    rig->port = spp_free_loopback_port();
+    point_qmp_symlink_at(rig, rig->qemu);
     start_bridge(rig, actions, extra);
     if (link_power)
         connect_client(rig);
@@ -142,44 +111,33 @@ static Rig *rig_new(const char *actions)
 
 static void rig_free(Rig *rig)
 {
-    spp_conn_free(rig->power);
-    spp_conn_free(rig->main_conn);
-    kill(rig->bridge, SIGTERM);
-    int status;
-    waitpid(rig->bridge, &status, 0);
-    g_spawn_close_pid(rig->bridge);
+    spp_power_channel_free(rig->power);
+    spp_power_session_free(rig->session);
+    spp_bridge_process_stop(rig->bridge);
     spp_qmp_client_free(rig->monitor);
     spp_launcher_free(rig->qemu);
-    unlink(rig->qmp_link);
+    unlink(rig->qmp_symlink);
     g_rmdir(rig->dir);
-    g_free(rig->qmp_link);
+    g_free(rig->qmp_symlink);
     g_free(rig->dir);
     g_free(rig);
 }
 
 static int expect_state(Rig *rig)
 {
-    SppMessage msg = {0};
-    int st = spp_recv_type(rig->power, SPP_MSG_POWER_STATE, &msg, 5000);
-    if (st != SPP_OK)
-        g_error("no STATE: %s", spp_conn_error(rig->power));
-    g_assert_cmpuint(msg.size, >=, 1);
-    int state = msg.data[0];
-    spp_message_clear(&msg);
+    g_autoptr(GError) err = NULL;
+    int state = spp_power_channel_expect_state(rig->power, 5000, &err);
+    g_assert_no_error(err); /* a STATE came, with its one byte */
     return state;
 }
 
 /* Sends an action and returns the code of its RESULT. */
 static uint32_t act(Rig *rig, uint16_t action)
 {
-    g_assert_cmpint(spp_send(rig->power, action, NULL, 0), ==, SPP_OK);
-    SppMessage msg = {0};
-    if (spp_recv_type(rig->power, SPP_MSG_POWER_RESULT, &msg, 5000) != SPP_OK)
-        g_error("no RESULT for %u: %s", action, spp_conn_error(rig->power));
-    g_assert_cmpuint(msg.size, >=, SPP_MSG_POWER_RESULT_SIZE);
-    g_assert_cmpuint(spp_le16(msg.data), ==, action);
-    uint32_t code = spp_le32(msg.data + 2);
-    spp_message_clear(&msg);
+    g_autoptr(GError) err = NULL;
+    uint32_t code = 0;
+    spp_power_channel_act(rig->power, action, 5000, &code, &err);
+    g_assert_no_error(err); /* sent; a RESULT came, of 6 bytes, naming this action */
     return code;
 }
 
@@ -192,22 +150,23 @@ static gboolean is_host_reset(const SppQmpEvent *ev, gpointer unused)
 
 static void test_caps_and_initial_state(void)
 {
-    Rig *rig = rig_new("reset,poweroff,poweron");
+    Rig *rig = rig_new(ALL_ACTIONS);
     for (unsigned cap = SPP_POWER_CAP_RESET; cap <= SPP_POWER_CAP_RESULT; cap++)
-        g_assert_true(spp_link_info_has_channel_cap(&rig->info, cap));
-    g_assert_false(spp_link_info_has_channel_cap(&rig->info, SPP_POWER_CAP_RESERVED));
+        g_assert_true(spp_link_info_has_channel_cap(&rig->power->link, cap));
+    g_assert_false(spp_link_info_has_channel_cap(&rig->power->link, SPP_POWER_CAP_RESERVED));
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
     rig_free(rig);
 }
 
 static void test_reset_reboots_guest(void)
 {
-    Rig *rig = rig_new("reset,poweroff,poweron");
+    Rig *rig = rig_new(ALL_ACTIONS);
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
     g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
     g_autoptr(GError) err = NULL;
     g_autoptr(SppQmpEvent) ev = spp_qmp_client_wait_event(rig->monitor, "RESET", is_host_reset, NULL, 5000, &err);
     g_assert_no_error(err);
+    g_assert_nonnull(ev);
     g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", 5000, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(boot, ==, "BOOT 2");
@@ -216,13 +175,14 @@ static void test_reset_reboots_guest(void)
 
 static void test_poweroff_then_poweron(void)
 {
-    Rig *rig = rig_new("reset,poweroff,poweron");
+    Rig *rig = rig_new(ALL_ACTIONS);
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
     g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_OK);
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_OFF);
-    /* Off: no guest output for a second. Lines already buffered are consumed first. */
+    /* Off: no guest output for a second. Lines already buffered are consumed first (by waiting
+     * for a prefix no line has). */
     g_autoptr(GError) err = NULL;
-    g_autofree char *stale = spp_launcher_serial_wait_line(rig->qemu, "\001", 200, NULL);
+    g_free(spp_launcher_serial_wait_line(rig->qemu, "\001", 200, NULL));
     g_autofree char *tick = spp_launcher_serial_wait_line(rig->qemu, "TICK ", 1000, &err);
     g_assert_null(tick);
     g_assert_error(err, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT);
@@ -240,7 +200,7 @@ static void test_poweroff_then_poweron(void)
 static void test_unannounced_action_sends_no_qmp(void)
 {
     Rig *rig = rig_new("reset");
-    g_assert_false(spp_link_info_has_channel_cap(&rig->info, SPP_POWER_CAP_POWEROFF));
+    g_assert_false(spp_link_info_has_channel_cap(&rig->power->link, SPP_POWER_CAP_POWEROFF));
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
     g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_UNSUPPORTED);
     /* A POWEROFF would have stopped the VM: the second monitor must see no STOP. */
@@ -254,7 +214,7 @@ static void test_unannounced_action_sends_no_qmp(void)
 
 static void test_qemu_gone_then_back(void)
 {
-    Rig *rig = rig_new("reset,poweroff,poweron");
+    Rig *rig = rig_new(ALL_ACTIONS);
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
     spp_qmp_client_free(rig->monitor);
     rig->monitor = NULL;
@@ -265,7 +225,7 @@ static void test_qemu_gone_then_back(void)
 
     rig->qemu = start_qemu();
     attach_monitor(rig);
-    point_link_at(rig, rig->qemu);
+    point_qmp_symlink_at(rig, rig->qemu);
     g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
     g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
     rig_free(rig);
@@ -302,12 +262,12 @@ static void test_tls_channel_power(void)
     g_autofree char *tls_port = g_strdup_printf("%d", spp_free_loopback_port());
     const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
                            "--x509-key-file", key, "--tls-channel", "power", NULL};
-    Rig *rig = rig_new_with("reset,poweroff,poweron", extra, FALSE);
-    uint32_t session = connect_main(rig);
-    int st = connect_power(rig, session, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
-    g_assert_cmpint(st, ==, SPP_ERR_LINK);
-    g_assert_true(rig->info.reply_received);
-    g_assert_cmpuint(rig->info.error, ==, SPP_LINK_ERR_NEED_SECURED);
+    Rig *rig = rig_new_with(ALL_ACTIONS, extra, FALSE);
+    connect_main(rig);
+    g_assert_false(connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE)));
+    g_assert_cmpint(rig->power->link_status, ==, SPP_ERR_LINK);
+    g_assert_true(rig->power->link.reply_received);
+    g_assert_cmpuint(rig->power->link.error, ==, SPP_LINK_ERR_NEED_SECURED);
     rig_free(rig);
     const char *files[] = {"ca-cert.pem", "ca-key.pem", "server-cert.pem", "server-key.pem", "server.csr",
                            "ca-cert.srl"};

@@ -265,17 +265,12 @@ static void settle(void)
 
 /* ---- scenarios ---- */
 
-static void scenario_reset_poweroff(void)
+/* The power link of a client with STATE and RESULT: the server announces exactly its two actions. */
+static SppConn *link_state_result_client(Server *s, uint32_t session)
 {
-    printf("# server with reset and poweroff, without poweron\n");
-    Server s;
-    server_start(&s, 1, on_reset, on_poweroff, NULL);
-    uint32_t session = 0;
-    SppConn *main_ch = main_connect(&s, &session);
-
     SppLinkInfo info;
     int st;
-    SppConn *c = power_connect(&s, session, client_state_result, PASSWORD, &info, &st);
+    SppConn *c = power_connect(s, session, client_state_result, PASSWORD, &info, &st);
     check(st == SPP_OK, "power channel linked with STATE|RESULT (%s)",
           st == SPP_OK ? "ok" : spp_conn_error(c));
     uint32_t want = SPP_CAP_MASK(SPP_POWER_CAP_RESET) | SPP_CAP_MASK(SPP_POWER_CAP_POWEROFF) |
@@ -284,7 +279,12 @@ static void scenario_reset_poweroff(void)
           "link reply caps 0x%x == RESET|POWEROFF|STATE|RESULT 0x%x (%u words)",
           info.num_channel_caps ? info.channel_caps[0] : 0, want, info.num_channel_caps);
     check(!spp_link_info_has_channel_cap(&info, SPP_POWER_CAP_RESERVED), "reserved cap 0 not set");
+    return c;
+}
 
+/* While the state is unknown: RESET runs, the unannounced POWERON runs nothing. */
+static void check_actions_while_unknown(SppConn *c)
+{
     expect_state(c, SPP_POWER_STATE_UNKNOWN, "first message after link");
 
     send_request(c, SPP_MSGC_POWER_RESET);
@@ -298,11 +298,15 @@ static void scenario_reset_poweroff(void)
     check(g_atomic_int_get(&reset_calls) == 1 && g_atomic_int_get(&poweroff_calls) == 0 &&
               g_atomic_int_get(&poweron_calls) == 0,
           "unannounced POWERON ran no callback");
+}
 
-    set_state(&s, SPP_POWER_STATE_ON);
+/* set_state pushes each change once; OFF refuses POWEROFF and RESET, PAUSED allows POWEROFF. */
+static void check_state_changes(Server *s, SppConn *c)
+{
+    set_state(s, SPP_POWER_STATE_ON);
     expect_state(c, SPP_POWER_STATE_ON, "set_state(ON) pushed");
-    set_state(&s, SPP_POWER_STATE_ON);
-    set_state(&s, SPP_POWER_STATE_OFF);
+    set_state(s, SPP_POWER_STATE_ON);
+    set_state(s, SPP_POWER_STATE_OFF);
     expect_state(c, SPP_POWER_STATE_OFF, "set_state(OFF) pushed, repeat of ON not");
 
     send_request(c, SPP_MSGC_POWER_POWEROFF);
@@ -312,7 +316,7 @@ static void scenario_reset_poweroff(void)
     expect_result(c, SPP_MSGC_POWER_RESET, SPP_POWER_RESULT_INVALID_STATE, "RESET while off");
     check(g_atomic_int_get(&reset_calls) == 1, "RESET while off ran no callback");
 
-    set_state(&s, SPP_POWER_STATE_PAUSED);
+    set_state(s, SPP_POWER_STATE_PAUSED);
     expect_state(c, SPP_POWER_STATE_PAUSED, "set_state(PAUSED) pushed");
     send_request(c, SPP_MSGC_POWER_POWEROFF);
     expect_result(c, SPP_MSGC_POWER_POWEROFF, SPP_POWER_RESULT_OK, "POWEROFF while paused");
@@ -320,16 +324,18 @@ static void scenario_reset_poweroff(void)
     expect_quiet(c, "after the last RESULT");
     check(spp_conn_stats(c)->pings_answered >= 1, "server PING answered with PONG (%u)",
           spp_conn_stats(c)->pings_answered);
-    spp_conn_free(c);
+}
 
-    /* a new session, as a client that knows neither STATE nor RESULT; the new main channel
-     * link makes the server drop the previous client and its channels */
-    spp_conn_free(main_ch);
-    main_ch = main_connect(&s, &session);
-    c = NULL;
+/* The power link of a client without caps, in a session whose main channel just replaced the
+ * previous client's: until the server has dropped the old client, it may drop this link too. */
+static SppConn *link_client_without_caps(Server *s, uint32_t session)
+{
+    SppLinkInfo info;
+    int st;
+    SppConn *c = NULL;
     for (int i = 0; i < 20; i++) {
         spp_conn_free(c);
-        c = power_connect(&s, session, client_no_caps, PASSWORD, &info, &st);
+        c = power_connect(s, session, client_no_caps, PASSWORD, &info, &st);
         if (st != SPP_OK)
             break;
         /* nothing may arrive, but a link the server drops right away shows up as CLOSED */
@@ -346,7 +352,13 @@ static void scenario_reset_poweroff(void)
     }
     check(st == SPP_OK, "power channel linked without caps (%s)",
           st == SPP_OK ? "ok" : spp_conn_error(c));
-    set_state(&s, SPP_POWER_STATE_ON);
+    return c;
+}
+
+/* Without STATE and RESULT: no STATE pushed, success silent, failure a NOTIFY. */
+static void check_client_without_caps(Server *s, SppConn *c)
+{
+    set_state(s, SPP_POWER_STATE_ON);
     expect_quiet(c, "no STATE pushed without the STATE cap");
 
     send_request(c, SPP_MSGC_POWER_RESET);
@@ -358,11 +370,16 @@ static void scenario_reset_poweroff(void)
     expect_notify(c, SPP_POWER_RESULT_UNSUPPORTED, "unannounced POWERON without RESULT cap");
     expect_quiet(c, "no RESULT without the RESULT cap");
     check(g_atomic_int_get(&poweron_calls) == 0, "unannounced POWERON ran no callback");
-    spp_conn_free(c);
+}
 
-    /* a wrong ticket is refused and nothing reaches the callbacks */
+/* A wrong ticket is refused, on the power and on the main channel, and nothing reaches the
+ * callbacks. */
+static void check_wrong_ticket(Server *s, uint32_t session)
+{
+    SppLinkInfo info;
+    int st;
     int before = g_atomic_int_get(&reset_calls);
-    c = power_connect(&s, session, client_state_result, "wrong-password", &info, &st);
+    SppConn *c = power_connect(s, session, client_state_result, "wrong-password", &info, &st);
     check(st == SPP_ERR_LINK && info.result_received &&
               info.result == SPP_LINK_ERR_PERMISSION_DENIED,
           "wrong ticket refused with PERMISSION_DENIED (%s)", spp_conn_error(c));
@@ -374,10 +391,32 @@ static void scenario_reset_poweroff(void)
     spp_conn_free(c);
 
     SppConn *m2 = spp_conn_new();
-    st = spp_main_connect(m2, "127.0.0.1", s.port, "wrong-password", TIMEOUT_MS, NULL);
+    st = spp_main_connect(m2, "127.0.0.1", s->port, "wrong-password", TIMEOUT_MS, NULL);
     check(st == SPP_ERR_LINK, "main channel with a wrong ticket refused (%s)", spp_conn_error(m2));
     spp_conn_free(m2);
+}
 
+static void scenario_reset_poweroff(void)
+{
+    printf("# server with reset and poweroff, without poweron\n");
+    Server s;
+    server_start(&s, 1, on_reset, on_poweroff, NULL);
+    uint32_t session = 0;
+    SppConn *main_ch = main_connect(&s, &session);
+    SppConn *c = link_state_result_client(&s, session);
+    check_actions_while_unknown(c);
+    check_state_changes(&s, c);
+    spp_conn_free(c);
+
+    /* a new session, as a client that knows neither STATE nor RESULT; the new main channel
+     * link makes the server drop the previous client and its channels */
+    spp_conn_free(main_ch);
+    main_ch = main_connect(&s, &session);
+    c = link_client_without_caps(&s, session);
+    check_client_without_caps(&s, c);
+    spp_conn_free(c);
+
+    check_wrong_ticket(&s, session);
     spp_conn_free(main_ch);
     server_stop(&s);
 }
