@@ -31,11 +31,6 @@ const VcOptions *vc_options(VcContext *ctx)
     return ctx->opts;
 }
 
-const VcCase *vc_case(VcContext *ctx)
-{
-    return ctx->c;
-}
-
 gint64 vc_remaining_ms(VcContext *ctx)
 {
     gint64 left = (ctx->deadline_us - g_get_monotonic_time()) / 1000;

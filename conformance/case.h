@@ -1,7 +1,8 @@
-/* What a conformance case sees: its registry entry, the run's options, and the verdict calls.
+/* What a conformance case sees: the run's options and the verdict calls; and VcCase, a case's entry
+ * in the registry (case-list.h).
  *
  * Every case runs in a child process of its own with a deadline, so a verdict call simply ends
- * that process: vc_fail(), vc_skip() and vc_pass() do not return. A case that returns from its
+ * that process: vc_fail(), vc_skip() and vc_broken() do not return. A case that returns from its
  * function has passed. Whatever the case launched (QEMU, the bridge) is torn down by the
  * launcher's exit handlers and, failing that, by the runner killing the case's process group. */
 #ifndef VMCONFORM_CASE_H
@@ -35,7 +36,6 @@ typedef struct {
 } VcOptions;
 
 const VcOptions *vc_options(VcContext *ctx);
-const VcCase *vc_case(VcContext *ctx);
 
 /* Milliseconds of the case's deadline still left; cases size their waits with it. */
 gint64 vc_remaining_ms(VcContext *ctx);
