@@ -22,6 +22,8 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
     g_autofree char *suite_help = g_strdup_printf("Run one suite: %s", vc_suites_text());
     GOptionEntry entries[] = {
         {"list", 0, 0, G_OPTION_ARG_NONE, &cl->list, "List the selected cases and exit", NULL},
+        {"list-citations", 0, 0, G_OPTION_ARG_NONE, &cl->list_citations,
+         "List every requirement the cases cite (file:line, spec section, text) and exit", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->case_globs, "Run cases matching GLOB (suite.name or name)", "GLOB"},
         {"suite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->suite_names, suite_help, "NAME"},
         {"smoke", 0, 0, G_OPTION_ARG_NONE, &cl->smoke, "Run only the short smoke subset", NULL},

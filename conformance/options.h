@@ -5,7 +5,7 @@
 #include <glib.h>
 
 typedef struct {
-    gboolean list, smoke;
+    gboolean list, list_citations, smoke;
     char **case_globs, **suite_names; /* NULL when not given */
     char *qemu, *bridge, *guest, *spice, *password_file; /* NULL when not given */
     char *expect, *junit, *json, *capture, *plugin;       /* NULL when not given */

@@ -2,12 +2,14 @@
  * Exit status: 0 all passed (known deviations allowed), 1 something failed, 2 usage or environment.
  *
  * main() wires the parts together: the command line (options.c), the cases it selects
- * (selection.c), what the run needs from the machine (environment.c), the known deviations
- * (expectations.c), running the cases (scheduler.c) and the reports (report.c, capture.c). */
+ * (selection.c) or the citations they make (citations.c), what the run needs from the machine
+ * (environment.c), the known deviations (expectations.c), running the cases (scheduler.c) and the
+ * reports (report.c, capture.c). */
 #include <glib/gstdio.h>
 #include <stdio.h>
 
 #include "capture.h"
+#include "citations.h"
 #include "environment.h"
 #include "expectations.h"
 #include "options.h"
@@ -74,6 +76,10 @@ int main(int argc, char **argv)
 {
     VcCommandLine cl;
     vc_parse_command_line(argc, argv, &cl);
+    if (cl.list_citations) {
+        vc_print_citations(stdout);
+        return 0;
+    }
     g_autoptr(GPtrArray) chosen = vc_select_cases(cl.case_globs, cl.suite_names, cl.smoke);
     if (chosen->len == 0)
         vc_usage_error("no case matches the selection (try --list)");
