@@ -13,6 +13,7 @@
     VC_CASES_QMP_POWER(X) \
     VC_CASES_SNAPSHOT(X)
 
+/* The specs, as the rows below and VC_REQ (case.h) name them. */
 #define PC "power-channel.md"
 #define SJ "snapshot-jobs.md"
 

@@ -3,6 +3,7 @@
  * the run. */
 #define _GNU_SOURCE
 #include "case-runner.h"
+#include "citations.h"
 #include "spp_io.h"
 
 #include <dirent.h>
@@ -29,11 +30,6 @@ struct VcContext {
 const VcOptions *vc_options(VcContext *ctx)
 {
     return ctx->opts;
-}
-
-const VcCase *vc_case(VcContext *ctx)
-{
-    return ctx->c;
 }
 
 gint64 vc_remaining_ms(VcContext *ctx)
@@ -80,7 +76,23 @@ static G_NORETURN void verdict(VcContext *ctx, const char *status, const char *r
     exit(0);
 }
 
-void vc_fail(VcContext *ctx, const char *required, const char *got_fmt, ...)
+/* A cited failure also sends the citation's parts, so that the JSON report can carry them apart. */
+void vc_fail_cited(VcContext *ctx, const VcCitation *required, const char *got_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, got_fmt);
+    g_autofree char *got = g_strdup_vprintf(got_fmt, ap);
+    va_end(ap);
+    g_autofree char *source = vc_citation_source(required);
+    write_field(ctx, "cited.doc", required->doc);
+    write_field(ctx, "cited.section", required->section);
+    write_field(ctx, "cited.text", required->text);
+    write_field(ctx, "cited.source", source);
+    g_autofree char *text = vc_citation_format(required);
+    verdict(ctx, "fail", text, got);
+}
+
+void vc_fail_text(VcContext *ctx, const char *required, const char *got_fmt, ...)
 {
     va_list ap;
     va_start(ap, got_fmt);
@@ -123,6 +135,10 @@ void vc_result_free(VcResult *r)
     if (!r)
         return;
     g_free(r->required);
+    g_free(r->cited.doc);
+    g_free(r->cited.section);
+    g_free(r->cited.text);
+    g_free(r->cited.source);
     g_free(r->message);
     g_free(r->known_deviation);
     g_ptr_array_unref(r->diag);
@@ -140,6 +156,23 @@ static G_NORETURN void run_child(const VcCase *c, const VcOptions *opts, int fd,
     verdict(&ctx, "pass", NULL, NULL);
 }
 
+/* Where a verdict field's value goes; NULL for the status and diagnostics, handled apart. */
+static char **text_field(VcResult *r, const char *key)
+{
+    struct {
+        const char *key;
+        char **slot;
+    } fields[] = {
+        {"required", &r->required},       {"message", &r->message},
+        {"cited.doc", &r->cited.doc},     {"cited.section", &r->cited.section},
+        {"cited.text", &r->cited.text},   {"cited.source", &r->cited.source},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+        if (strcmp(key, fields[i].key) == 0)
+            return fields[i].slot;
+    return NULL;
+}
+
 static void apply_field(VcResult *r, const char *line)
 {
     const char *tab = strchr(line, '\t');
@@ -147,18 +180,16 @@ static void apply_field(VcResult *r, const char *line)
         return;
     g_autofree char *key = g_strndup(line, (gsize)(tab - line));
     char *value = g_strcompress(tab + 1);
-    if (strcmp(key, "status") == 0) {
+    char **slot = text_field(r, key);
+    if (slot) {
+        g_free(*slot);
+        *slot = value;
+    } else if (strcmp(key, "status") == 0) {
         static const VcStatus codes[] = {VC_STATUS_PASS, VC_STATUS_FAIL, VC_STATUS_SKIP, VC_STATUS_BROKEN};
         for (size_t i = 0; i < G_N_ELEMENTS(codes); i++)
             if (strcmp(value, vc_status_name(codes[i])) == 0)
                 r->status = codes[i];
         g_free(value);
-    } else if (strcmp(key, "required") == 0) {
-        g_free(r->required);
-        r->required = value;
-    } else if (strcmp(key, "message") == 0) {
-        g_free(r->message);
-        r->message = value;
     } else if (g_str_has_prefix(key, "diag.")) {
         g_ptr_array_add(r->diag, g_strdup(key + 5));
         g_ptr_array_add(r->diag, value);

@@ -18,11 +18,14 @@ typedef enum {
 typedef struct {
     const VcCase *c;
     VcStatus status;
-    char *required;  /* what the spec requires (failures) */
+    char *required;  /* what the spec requires (failures): "<doc> §<section>: <text>" when cited */
+    struct {
+        char *doc, *section, *text, *source; /* the VC_REQ's parts; all NULL for free text */
+    } cited;
     char *message;   /* what happened, or why skipped */
     GPtrArray *diag; /* alternating key, value */
     double seconds;
-    char *known_deviation; /* set by the caller from the expectations file */
+    char *known_deviation; /* set from the expectations file, by vmconform's scheduler hook */
 } VcResult;
 
 /* A case running in its child process. Several may run at once: start them, poll their fds,

@@ -1,9 +1,15 @@
-/* What a conformance case sees: its registry entry, the run's options, and the verdict calls.
+/* What a conformance case sees: the run's options, the verdict calls and citations; and VcCase, a
+ * case's entry in the registry (case-list.h).
  *
  * Every case runs in a child process of its own with a deadline, so a verdict call simply ends
- * that process: vc_fail(), vc_skip() and vc_pass() do not return. A case that returns from its
+ * that process: vc_fail(), vc_skip() and vc_broken() do not return. A case that returns from its
  * function has passed. Whatever the case launched (QEMU, the bridge) is torn down by the
- * launcher's exit handlers and, failing that, by the runner killing the case's process group. */
+ * launcher's exit handlers and, failing that, by the runner killing the case's process group.
+ *
+ * Citations: a failure names the requirement it contradicts as VC_REQ(PC, "11.8", "RESULT carries
+ * 6 bytes"). The free-text form vc_fail(ctx, "power-channel.md §11.8: ...", ...) is being retired:
+ * it still compiles while the cases move over, but only VC_REQ citations are enumerated by
+ * `vmconform --list-citations` and resolved against the specs by ctest. */
 #ifndef VMCONFORM_CASE_H
 #define VMCONFORM_CASE_H
 
@@ -35,7 +41,6 @@ typedef struct {
 } VcOptions;
 
 const VcOptions *vc_options(VcContext *ctx);
-const VcCase *vc_case(VcContext *ctx);
 
 /* Milliseconds of the case's deadline still left; cases size their waits with it. */
 gint64 vc_remaining_ms(VcContext *ctx);
@@ -46,8 +51,37 @@ void vc_progress(VcContext *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* A key: value pair for the case's YAML diagnostics, in the order added. */
 void vc_diag(VcContext *ctx, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
-/* The target contradicts the spec: say what the spec requires and what happened. */
-G_NORETURN void vc_fail(VcContext *ctx, const char *required, const char *got_fmt, ...) G_GNUC_PRINTF(3, 4);
+/* One requirement of a spec, as a failure cites it. Made by VC_REQ only. */
+typedef struct {
+    const char *doc;     /* "power-channel.md" or "snapshot-jobs.md" (PC, SJ in case-list.h) */
+    const char *section; /* a numbered heading of doc, e.g. "11.8", optionally with an item: "6.9(a)" */
+    const char *text;    /* what the requirement says, e.g. "RESULT carries 6 bytes" */
+    const char *file;    /* where the citation is written, so a broken one can be found */
+    int line;
+} VcCitation;
+
+/* A `const VcCitation *` to a static object in the ELF section vc_citations, so that every
+ * citation compiled into vmconform can be listed (--list-citations) and checked against the specs
+ * whether or not it ever fails. Arguments must be string literals. The explicit alignment keeps
+ * the compiler from padding objects apart (x86-64 over-aligns large data otherwise), which would
+ * break walking the section as an array. */
+#define VC_REQ(doc_, section_, text_)                                                                  \
+    (__extension__({                                                                                   \
+        static const VcCitation vc_citation_                                                           \
+            __attribute__((__used__, __section__("vc_citations"), __aligned__(__alignof__(VcCitation)))) = \
+                {"" doc_, "" section_, "" text_, __FILE__, __LINE__};                                  \
+        &vc_citation_;                                                                                 \
+    }))
+
+/* The target contradicts the spec: say what the spec requires and what happened.
+ * vc_fail(ctx, VC_REQ(...), got_fmt, ...) calls vc_fail_cited(); a plain string still reaches the
+ * retiring vc_fail_text(). Once every call site cites with VC_REQ, vc_fail_text() and the default
+ * branch go, and free text no longer compiles. */
+G_NORETURN void vc_fail_cited(VcContext *ctx, const VcCitation *required, const char *got_fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+G_NORETURN void vc_fail_text(VcContext *ctx, const char *required, const char *got_fmt, ...) G_GNUC_PRINTF(3, 4);
+#define vc_fail(ctx, required, ...)                                                                    \
+    _Generic((required), const VcCitation *: vc_fail_cited, default: vc_fail_text)((ctx), (required), __VA_ARGS__)
 
 /* The case cannot run here (no OVMF, no SPICE target...). */
 G_NORETURN void vc_skip(VcContext *ctx, const char *reason_fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -55,18 +89,21 @@ G_NORETURN void vc_skip(VcContext *ctx, const char *reason_fmt, ...) G_GNUC_PRIN
 /* A failure of the environment rather than the target (QEMU would not start, for example). */
 G_NORETURN void vc_broken(VcContext *ctx, const char *what_fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* Fail unless cond holds. */
+/* Fail unless cond holds. `required` is taken before cond is tested, so that a VC_REQ stays in the
+ * binary (and in --list-citations) even where the compiler can tell cond always holds. */
 #define VC_REQUIRE(ctx, cond, required, ...)                                                           \
     do {                                                                                               \
+        __auto_type vc_required_ = (required);                                                         \
         if (!(cond))                                                                                   \
-            vc_fail((ctx), (required), __VA_ARGS__);                                                   \
+            vc_fail((ctx), vc_required_, __VA_ARGS__);                                                 \
     } while (0)
 
-/* Fail with the GError's message when expr is NULL/FALSE. */
+/* Fail with the GError's message when ok is NULL/FALSE. */
 #define VC_REQUIRE_OK(ctx, ok, err, required)                                                          \
     do {                                                                                               \
+        __auto_type vc_required_ = (required);                                                         \
         if (!(ok))                                                                                     \
-            vc_fail((ctx), (required), "%s", (err) ? (err)->message : "unknown error");               \
+            vc_fail((ctx), vc_required_, "%s", (err) ? (err)->message : "unknown error");             \
     } while (0)
 
 #endif /* VMCONFORM_CASE_H */

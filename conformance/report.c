@@ -222,61 +222,63 @@ gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target
     return ok;
 }
 
+/* A string member; none when value is NULL. */
+static void json_member(JsonBuilder *b, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    json_builder_set_member_name(b, key);
+    json_builder_add_string_value(b, value);
+}
+
+static void json_case(JsonBuilder *b, const VcResult *r)
+{
+    json_builder_begin_object(b);
+    json_member(b, "suite", r->c->suite);
+    json_member(b, "name", r->c->name);
+    json_member(b, "spec", r->c->doc);
+    json_member(b, "section", r->c->section);
+    json_member(b, "checks", r->c->summary);
+    json_member(b, "status", vc_status_name(r->status));
+    json_builder_set_member_name(b, "seconds");
+    json_builder_add_double_value(b, r->seconds);
+    json_member(b, "spec_requires", r->required);
+    if (r->cited.doc) {
+        /* The same requirement as spec_requires, in parts, with where the case cites it. */
+        json_builder_set_member_name(b, "spec_requires_citation");
+        json_builder_begin_object(b);
+        json_member(b, "spec", r->cited.doc);
+        json_member(b, "section", r->cited.section);
+        json_member(b, "text", r->cited.text);
+        json_member(b, "source", r->cited.source);
+        json_builder_end_object(b);
+    }
+    json_member(b, r->status == VC_STATUS_SKIP ? "skip_reason" : "got", r->message);
+    json_member(b, "known_deviation", r->known_deviation);
+    json_builder_set_member_name(b, "diagnostics");
+    json_builder_begin_object(b);
+    for (guint j = 0; j + 1 < r->diag->len; j += 2)
+        json_member(b, g_ptr_array_index(r->diag, j), g_ptr_array_index(r->diag, j + 1));
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+}
+
 gboolean vc_write_json(const char *path, GPtrArray *results, const char *target, const char *capture_path,
                        const char *decoded, GError **error)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "tool");
-    json_builder_add_string_value(b, "vmconform");
-    json_builder_set_member_name(b, "target");
-    json_builder_add_string_value(b, target);
+    json_member(b, "tool", "vmconform");
+    json_member(b, "target", target);
     json_builder_set_member_name(b, "cases");
     json_builder_begin_array(b);
-    for (guint i = 0; i < results->len; i++) {
-        const VcResult *r = g_ptr_array_index(results, i);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "suite");
-        json_builder_add_string_value(b, r->c->suite);
-        json_builder_set_member_name(b, "name");
-        json_builder_add_string_value(b, r->c->name);
-        json_builder_set_member_name(b, "spec");
-        json_builder_add_string_value(b, r->c->doc);
-        json_builder_set_member_name(b, "section");
-        json_builder_add_string_value(b, r->c->section);
-        json_builder_set_member_name(b, "checks");
-        json_builder_add_string_value(b, r->c->summary);
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, vc_status_name(r->status));
-        json_builder_set_member_name(b, "seconds");
-        json_builder_add_double_value(b, r->seconds);
-        if (r->required) {
-            json_builder_set_member_name(b, "spec_requires");
-            json_builder_add_string_value(b, r->required);
-        }
-        if (r->message) {
-            json_builder_set_member_name(b, r->status == VC_STATUS_SKIP ? "skip_reason" : "got");
-            json_builder_add_string_value(b, r->message);
-        }
-        if (r->known_deviation) {
-            json_builder_set_member_name(b, "known_deviation");
-            json_builder_add_string_value(b, r->known_deviation);
-        }
-        json_builder_set_member_name(b, "diagnostics");
-        json_builder_begin_object(b);
-        for (guint j = 0; j + 1 < r->diag->len; j += 2) {
-            json_builder_set_member_name(b, g_ptr_array_index(r->diag, j));
-            json_builder_add_string_value(b, g_ptr_array_index(r->diag, j + 1));
-        }
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-    }
+    for (guint i = 0; i < results->len; i++)
+        json_case(b, g_ptr_array_index(results, i));
     json_builder_end_array(b);
     if (capture_path) {
         json_builder_set_member_name(b, "capture");
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "file");
-        json_builder_add_string_value(b, capture_path);
+        json_member(b, "file", capture_path);
         json_builder_set_member_name(b, "decoded");
         json_builder_begin_array(b);
         g_auto(GStrv) lines = g_strsplit(decoded ? decoded : "", "\n", -1);

@@ -1,0 +1,70 @@
+#include "environment.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guest.h"
+
+/* "QEMU emulator version 7.2.22 (...)" -> "qemu-7.2"; NULL when QEMU does not run. */
+static char *qemu_implementation(const char *qemu)
+{
+    g_autofree char *out = NULL;
+    const char *argv[] = {qemu, "--version", NULL};
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, NULL, NULL))
+        return NULL;
+    int major, minor;
+    const char *v = out ? strstr(out, "version ") : NULL;
+    if (!v || sscanf(v, "version %d.%d", &major, &minor) != 2)
+        return NULL;
+    return g_strdup_printf("qemu-%d.%d", major, minor);
+}
+
+static void check_capture_tools(const char *plugin)
+{
+    g_autofree char *dumpcap = g_find_program_in_path("dumpcap");
+    if (!dumpcap)
+        vc_usage_error("--capture needs dumpcap (install the Debian package wireshark-common)");
+    if (!g_file_test(plugin, G_FILE_TEST_IS_REGULAR))
+        vc_usage_error("--capture needs the spicepower plugin; '%s' not found (build WITH_DISSECTOR or pass --plugin)",
+                       plugin);
+}
+
+void vc_check_environment(const VcCommandLine *cl, VcEnvironment *env)
+{
+    const char *qemu = cl->qemu ? cl->qemu : "qemu-system-x86_64";
+    char *qemu_path = g_find_program_in_path(qemu);
+    if (!qemu_path)
+        vc_usage_error("QEMU binary '%s' not found (install the Debian package qemu-system-x86 or pass --qemu)", qemu);
+    *env = (VcEnvironment){
+        .opts =
+            {
+                .qemu = qemu_path,
+                .bridge = cl->bridge ? cl->bridge : VMCONFORM_DEFAULT_BRIDGE,
+                .guest_image = cl->guest ? cl->guest : spp_guest_image_path(),
+                .spice_target = cl->spice,
+                .password_file = cl->password_file,
+                .timeout_s = cl->timeout_s,
+            },
+        .plugin = cl->plugin ? cl->plugin : VMCONFORM_DEFAULT_PLUGIN,
+    };
+    if (!g_file_test(env->opts.guest_image, G_FILE_TEST_IS_REGULAR))
+        vc_usage_error("guest image '%s' not found (build the project or pass --guest)", env->opts.guest_image);
+    if (cl->password_file && !g_file_test(cl->password_file, G_FILE_TEST_IS_REGULAR))
+        vc_usage_error("password file '%s' not found", cl->password_file);
+    if (cl->capture)
+        check_capture_tools(env->plugin);
+    env->implementation = qemu_implementation(qemu_path);
+    if (!env->implementation)
+        vc_usage_error("'%s --version' did not report a QEMU version", qemu_path);
+}
+
+char *vc_make_run_dir(void)
+{
+    const char *tmp_root = g_getenv("TMPDIR");
+    char *run_dir = g_build_filename(tmp_root && *tmp_root ? tmp_root : "/tmp", "vmconform-XXXXXX", NULL);
+    if (!g_mkdtemp(run_dir))
+        vc_usage_error("cannot create a run directory: %s", g_strerror(errno));
+    return run_dir;
+}

@@ -1,0 +1,78 @@
+#include "options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selection.h"
+
+void vc_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("vmconform: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
+{
+    g_autofree char *suite_help = g_strdup_printf("Run one suite: %s", vc_suites_text());
+    GOptionEntry entries[] = {
+        {"list", 0, 0, G_OPTION_ARG_NONE, &cl->list, "List the selected cases and exit", NULL},
+        {"list-citations", 0, 0, G_OPTION_ARG_NONE, &cl->list_citations,
+         "List every requirement the cases cite (file:line, spec section, text) and exit", NULL},
+        {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->case_globs, "Run cases matching GLOB (suite.name or name)", "GLOB"},
+        {"suite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->suite_names, suite_help, "NAME"},
+        {"smoke", 0, 0, G_OPTION_ARG_NONE, &cl->smoke, "Run only the short smoke subset", NULL},
+        {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cl->timeout_s, "Deadline per case in seconds (default 60)", "S"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &cl->jobs, "Cases run at once (default 2)", "N"},
+        {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &cl->qemu, "QEMU binary (default qemu-system-x86_64)", "PATH"},
+        {"bridge", 0, 0, G_OPTION_ARG_FILENAME, &cl->bridge, "spice-power-bridge binary", "PATH"},
+        {"guest", 0, 0, G_OPTION_ARG_FILENAME, &cl->guest, "Boot-sector guest image", "PATH"},
+        {"spice", 0, 0, G_OPTION_ARG_STRING, &cl->spice, "Test this SPICE endpoint instead of the bridge", "HOST:PORT"},
+        {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &cl->password_file, "Ticket for --spice", "FILE"},
+        {"expect", 0, 0, G_OPTION_ARG_FILENAME, &cl->expect, "Known deviations file (default: by QEMU version)", "FILE"},
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &cl->junit, "Write a JUnit XML report", "FILE"},
+        {"json", 0, 0, G_OPTION_ARG_FILENAME, &cl->json, "Write a JSON report", "FILE"},
+        {"capture", 0, 0, G_OPTION_ARG_FILENAME, &cl->capture,
+         "Record the run's SPICE traffic (dumpcap on lo) and add it, decoded, to the report", "FILE"},
+        {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &cl->plugin, "spicepower.so used to decode --capture", "PATH"},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) octx = g_option_context_new("- check QEMU and SPICE power channels against docs/");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(octx, argc, argv, &err))
+        vc_usage_error("%s", err->message);
+}
+
+static void check_options(const VcCommandLine *cl)
+{
+    if (!(cl->timeout_s > 0 && cl->timeout_s <= 3600))
+        vc_usage_error("--timeout must be between 0 and 3600 seconds, got %g", cl->timeout_s);
+    if (cl->jobs < 1 || cl->jobs > 64)
+        vc_usage_error("--jobs must be between 1 and 64, got %d", cl->jobs);
+    for (char **s = cl->suite_names; s && *s; s++)
+        if (!g_strv_contains(vc_suites(), *s))
+            vc_usage_error("unknown suite '%s' (known: %s)", *s, vc_suites_text());
+    if (cl->password_file && !cl->spice)
+        vc_usage_error("--password-file needs --spice");
+    if (cl->spice && !strchr(cl->spice, ':'))
+        vc_usage_error("--spice wants HOST:PORT, got '%s'", cl->spice);
+}
+
+void vc_parse_command_line(int argc, char **argv, VcCommandLine *cl)
+{
+    *cl = (VcCommandLine){.timeout_s = 60, .jobs = 2};
+    parse_options(&argc, &argv, cl);
+    if (argc > 1)
+        vc_usage_error("unexpected argument '%s'", argv[1]);
+    check_options(cl);
+    /* One endpoint shared by every case: a SPICE server commonly serves one client at a time, and a
+     * new session would disconnect another case's. */
+    if (cl->spice)
+        cl->jobs = 1;
+}
