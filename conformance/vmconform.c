@@ -92,7 +92,8 @@ int main(int argc, char **argv)
         {"guest", 0, 0, G_OPTION_ARG_FILENAME, &guest, "Boot-sector guest image", "PATH"},
         {"spice", 0, 0, G_OPTION_ARG_STRING, &spice, "Test this SPICE endpoint instead of the bridge", "HOST:PORT"},
         {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Ticket for --spice", "FILE"},
-        {"expect", 0, 0, G_OPTION_ARG_FILENAME, &expect, "Known deviations file (default: by QEMU version)", "FILE"},
+        {"expect", 0, 0, G_OPTION_ARG_STRING, &expect,
+         "Tolerate the known deviations of this QEMU release, or none (default: the version QEMU reports)", "RELEASE"},
         {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report", "FILE"},
         {"json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write a JSON report", "FILE"},
         {"capture", 0, 0, G_OPTION_ARG_FILENAME, &capture_path,
@@ -168,14 +169,9 @@ int main(int argc, char **argv)
     if (!implementation)
         usage_error("'%s --version' did not report a QEMU version", opts.qemu);
 
-    g_autoptr(GHashTable) deviations = NULL;
-    g_autofree char *default_expect = g_strdup_printf("%s/%s.txt", VMCONFORM_EXPECT_DIR, implementation);
-    const char *expect_path = expect ? expect : default_expect;
-    if (expect || g_file_test(expect_path, G_FILE_TEST_EXISTS)) {
-        deviations = vc_expectations_load(expect_path, &err);
-        if (!deviations)
-            usage_error("%s", err->message);
-    }
+    g_autoptr(VcExpectations) deviations = vc_expectations_for(expect ? expect : implementation, &err);
+    if (!deviations)
+        usage_error("--expect: %s", err->message);
 
     const char *tmp_root = g_getenv("TMPDIR");
     g_autofree char *run_dir = g_build_filename(tmp_root && *tmp_root ? tmp_root : "/tmp", "vmconform-XXXXXX", NULL);
@@ -186,8 +182,8 @@ int main(int argc, char **argv)
     if (capture_path && !(capture = vc_capture_start(capture_path, &err)))
         usage_error("--capture: %s", err->message);
     vc_runner_init();
-    fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s%s\n", chosen->len, opts.qemu,
-            implementation, jobs, deviations ? ", known deviations from " : "", deviations ? expect_path : "");
+    fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s\n", chosen->len, opts.qemu,
+            implementation, jobs, vc_expectations_describe(deviations));
     vc_tap_begin(stdout, chosen->len);
     GPtrArray *results = g_ptr_array_new_with_free_func((GDestroyNotify)vc_result_free);
     g_ptr_array_set_size(results, chosen->len);
@@ -223,10 +219,7 @@ int main(int argc, char **argv)
                 VcResult *r = vc_case_finish(running[i]);
                 running[i] = NULL;
                 in_flight--;
-                g_autofree char *id = g_strdup_printf("%s.%s", r->c->suite, r->c->name);
-                const char *reason = deviations ? g_hash_table_lookup(deviations, id) : NULL;
-                if (reason)
-                    r->known_deviation = g_strdup(reason);
+                r->known_deviation = vc_expectations_reason(deviations, r->c);
                 failed |= vc_result_is_failure(r);
                 g_ptr_array_index(results, i) = r;
             }
