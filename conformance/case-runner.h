@@ -25,7 +25,7 @@ typedef struct {
     char *message;   /* what happened, or why skipped */
     GPtrArray *diag; /* alternating key, value */
     double seconds;
-    char *known_deviation; /* set from the expectations file, by vmconform's scheduler hook */
+    char *known_deviation; /* set by the caller from expectations.h */
 } VcResult;
 
 /* A case running in its child process. Several may run at once: start them, poll their fds,

@@ -1,27 +1,70 @@
 #include "expectations.h"
 
-#include <string.h>
+#include <stdio.h>
 
-GHashTable *vc_expectations_load(const char *path, GError **error)
+#include "qemu-deviations.h"
+
+struct VcExpectations {
+    GPtrArray *tolerated; /* of const SppQemuDeviation*: the release's deviations */
+    char *description;
+};
+
+/* "7.2" or "qemu-7.2" -> 7, 2. */
+static gboolean parse_release(const char *release, int *major, int *minor)
 {
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, error))
+    if (g_str_has_prefix(release, "qemu-"))
+        release += 5;
+    int end = 0;
+    return sscanf(release, "%d.%d%n", major, minor, &end) == 2 && release[end] == '\0' && *major >= 0 && *minor >= 0;
+}
+
+VcExpectations *vc_expectations_for(const char *release, GError **error)
+{
+    int major = -1, minor = -1;
+    gboolean none = g_strcmp0(release, "none") == 0;
+    if (!none && !parse_release(release, &major, &minor)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "'%s' is not a QEMU release such as 7.2, nor 'none'", release);
         return NULL;
-    GHashTable *map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (unsigned i = 0; lines[i]; i++) {
-        char *line = g_strstrip(lines[i]);
-        if (!*line || *line == '#')
-            continue;
-        char *space = strpbrk(line, " \t");
-        if (!space) {
-            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%u: a known deviation needs a reason", path,
-                        i + 1);
-            g_hash_table_destroy(map);
-            return NULL;
-        }
-        *space = '\0';
-        g_hash_table_insert(map, g_strdup(line), g_strdup(g_strstrip(space + 1)));
     }
-    return map;
+    VcExpectations *expectations = g_new0(VcExpectations, 1);
+    expectations->tolerated = g_ptr_array_new();
+    gsize count;
+    const SppQemuDeviation *all = spp_qemu_deviations(&count);
+    GString *ids = g_string_new(NULL);
+    for (gsize i = 0; i < count && !none; i++) {
+        if (!spp_qemu_deviation_in_release(&all[i], major, minor))
+            continue;
+        g_ptr_array_add(expectations->tolerated, (gpointer)&all[i]);
+        g_string_append_printf(ids, " %s", all[i].id);
+    }
+    expectations->description =
+        ids->len ? g_strdup_printf(", tolerating QEMU %d.%d's known deviations%s", major, minor, ids->str) : g_strdup("");
+    g_string_free(ids, TRUE);
+    return expectations;
+}
+
+void vc_expectations_free(VcExpectations *expectations)
+{
+    if (!expectations)
+        return;
+    g_ptr_array_unref(expectations->tolerated);
+    g_free(expectations->description);
+    g_free(expectations);
+}
+
+const char *vc_expectations_describe(const VcExpectations *expectations)
+{
+    return expectations->description;
+}
+
+char *vc_expectations_reason(const VcExpectations *expectations, const VcCase *c)
+{
+    g_autofree char *id = g_strdup_printf("%s.%s", c->suite, c->name);
+    for (guint i = 0; i < expectations->tolerated->len; i++) {
+        const SppQemuDeviation *deviation = expectations->tolerated->pdata[i];
+        if (g_strv_contains(deviation->revealed_by, id))
+            return spp_qemu_deviation_reason(deviation);
+    }
+    return NULL;
 }

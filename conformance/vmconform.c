@@ -17,27 +17,20 @@
 #include "scheduler.h"
 #include "selection.h"
 
-/* The implementation's known deviations: --expect, else conformance/expect/<implementation>.txt
- * when there is one. NULL when there is none; *path names the file used. */
-static GHashTable *load_deviations(const char *expect, const char *implementation, char **path)
+/* The known deviations of the QEMU release under test (or of --expect's), from the registry. */
+static VcExpectations *load_deviations(const char *expect, const char *implementation)
 {
-    *path = expect ? g_strdup(expect) : g_strdup_printf("%s/%s.txt", VMCONFORM_EXPECT_DIR, implementation);
-    if (!expect && !g_file_test(*path, G_FILE_TEST_EXISTS))
-        return NULL;
     g_autoptr(GError) err = NULL;
-    GHashTable *deviations = vc_expectations_load(*path, &err);
+    VcExpectations *deviations = vc_expectations_for(expect ? expect : implementation, &err);
     if (!deviations)
-        vc_usage_error("%s", err->message);
+        vc_usage_error("--expect: %s", err->message);
     return deviations;
 }
 
-/* A failing case listed in the expectations file is a known deviation, reported as TAP TODO. */
+/* A failing case that reveals one of the release's deviations is reported as TAP TODO. */
 static void mark_known_deviation(VcResult *r, gpointer deviations)
 {
-    g_autofree char *id = g_strdup_printf("%s.%s", r->c->suite, r->c->name);
-    const char *reason = deviations ? g_hash_table_lookup(deviations, id) : NULL;
-    if (reason)
-        r->known_deviation = g_strdup(reason);
+    r->known_deviation = vc_expectations_reason(deviations, r->c);
 }
 
 /* After the last case: the decoded capture, the summary, and the report files. */
@@ -90,16 +83,15 @@ int main(int argc, char **argv)
 
     VcEnvironment env;
     vc_check_environment(&cl, &env);
-    g_autofree char *expect_path = NULL;
-    g_autoptr(GHashTable) deviations = load_deviations(cl.expect, env.implementation, &expect_path);
+    g_autoptr(VcExpectations) deviations = load_deviations(cl.expect, env.implementation);
     g_autofree char *run_dir = vc_make_run_dir();
     g_autoptr(GError) err = NULL;
     VcCapture *capture = NULL;
     if (cl.capture && !(capture = vc_capture_start(cl.capture, &err)))
         vc_usage_error("--capture: %s", err->message);
     vc_runner_init();
-    fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s%s\n", chosen->len, env.opts.qemu,
-            env.implementation, cl.jobs, deviations ? ", known deviations from " : "", deviations ? expect_path : "");
+    fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s\n", chosen->len, env.opts.qemu,
+            env.implementation, cl.jobs, vc_expectations_describe(deviations));
 
     g_autoptr(GPtrArray) results =
         vc_run_cases(chosen, &env.opts, cl.jobs, run_dir, mark_known_deviation, deviations, stdout);

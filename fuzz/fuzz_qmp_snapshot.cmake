@@ -1,13 +1,13 @@
 # fuzz_qmp_snapshot: QEMU's snapshot-save/-load/-delete QMP commands and their jobs, over QMP against
 # the stock qemu-system-x86_64 ($SPP_QEMU), with a model of docs/snapshot-jobs.md as the oracle.
-# Needs the harness (QMP client, launcher, guest). See docs/fuzzing-qemu.md.
+# Needs the harness (QMP client and jobs, the deviation registry, launcher, guest). See
+# docs/fuzzing-qemu.md.
 if(TARGET spp_launcher AND TARGET spp_guest AND TARGET spp_qmp)
   spp_add_fuzzer(fuzz_qmp_snapshot
     SOURCES "${CMAKE_CURRENT_LIST_DIR}/fuzz_qmp_snapshot.c"
             "${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_input.c"
             "${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_model.c"
     LIBS spp_launcher spp_guest spp_qmp
-    DEFINITIONS QS_EXPECT_PATH="${CMAKE_CURRENT_LIST_DIR}/qmp_snapshot_expect.txt"
     # ctest runs in parallel with other suites: a generous deadline keeps a loaded machine from
     # passing for a hang
     ENVIRONMENT SPP_QMP_SNAPSHOT_DEADLINE_MS=30000 SPP_QMP_SNAPSHOT_STATS_SECONDS=0

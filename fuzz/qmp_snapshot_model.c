@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qemu-deviations.h"
+#include "qemu-snapshot-errors.h"
+
 /* Node kinds, in the order of the node vocabulary (qmp_snapshot_input.c). */
 static const QsNodeKind node_kinds[QS_NODE_VOCAB] = {
     QS_NODE_QCOW2, QS_NODE_QCOW2, QS_NODE_RAW, QS_NODE_PROTOCOL,
@@ -26,11 +29,13 @@ const char *qs_run_state_name(QsRunState run)
     return "?";
 }
 
-void qs_model_tolerate(const char *id)
+const char *const qs_model_switches[] = {"D2", "D3", "D4", "D5", "D6", "D9", NULL};
+
+static void tolerate(const char *id)
 {
     if (!tolerated)
-        tolerated = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_hash_table_add(tolerated, g_strdup(id));
+        tolerated = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_add(tolerated, (gpointer)id);
 }
 
 gboolean qs_model_tolerated(const char *id)
@@ -38,19 +43,29 @@ gboolean qs_model_tolerated(const char *id)
     return tolerated && g_hash_table_contains(tolerated, id);
 }
 
-gboolean qs_model_load_expectations(const char *path, GError **error)
+gboolean qs_model_tolerate_release(int major, int minor, const char *const *strict, GError **error)
 {
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, error))
-        return FALSE;
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        char *line = g_strstrip(*l);
-        if (!*line || *line == '#')
+    gboolean all = FALSE;
+    for (const char *const *id = strict; id && *id; id++) {
+        if (!**id)
             continue;
-        char id[16] = "";
-        if (sscanf(line, "%15s", id) == 1 && id[0] == 'D')
-            qs_model_tolerate(id);
+        all |= strcmp(*id, "all") == 0;
+        if (strcmp(*id, "all") != 0 && !spp_qemu_deviation_find(*id)) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "'%s' is no deviation of docs/snapshot-jobs.md §8", *id);
+            return FALSE;
+        }
+    }
+    for (const char *const *id = qs_model_switches; *id; id++) {
+        const SppQemuDeviation *deviation = spp_qemu_deviation_find(*id);
+        if (!deviation) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                        "the model's switch %s is not in the registry of deviations", *id);
+            return FALSE;
+        }
+        if (spp_qemu_deviation_in_release(deviation, major, minor) && !all &&
+            !(strict && g_strv_contains(strict, *id)))
+            tolerate(*id);
     }
     return TRUE;
 }
@@ -78,40 +93,6 @@ QsModel *qs_model_new(void)
     m->jobs = g_ptr_array_new_with_free_func(job_free);
     m->run = QS_RUN_RUNNING;
     return m;
-}
-
-void qs_model_free(QsModel *m)
-{
-    if (!m)
-        return;
-    for (unsigned i = 0; i < QS_NODE_VOCAB; i++)
-        g_ptr_array_unref(m->snaps[i]);
-    g_ptr_array_unref(m->jobs);
-    g_free(m);
-}
-
-QsModel *qs_model_copy(const QsModel *m)
-{
-    QsModel *c = qs_model_new();
-    for (unsigned i = 0; i < QS_NODE_VOCAB; i++)
-        for (guint k = 0; k < m->snaps[i]->len; k++) {
-            const QsSnap *s = g_ptr_array_index(m->snaps[i], k);
-            QsSnap *n = g_new0(QsSnap, 1);
-            *n = *s;
-            n->name = g_strdup(s->name);
-            g_ptr_array_add(c->snaps[i], n);
-        }
-    for (guint k = 0; k < m->jobs->len; k++) {
-        const QsJob *j = g_ptr_array_index(m->jobs, k);
-        QsJob *n = g_new0(QsJob, 1);
-        n->id = g_strdup(j->id);
-        n->type = j->type;
-        n->error = g_strdup(j->error);
-        g_ptr_array_add(c->jobs, n);
-    }
-    c->run = m->run;
-    memcpy(c->active_area, m->active_area, sizeof(c->active_area));
-    return c;
 }
 
 void qs_model_clear(QsModel *m)
@@ -197,22 +178,22 @@ static char *argument_error(const QsOp *op)
     case QS_VARIANT_NORMAL:
         return NULL;
     case QS_VARIANT_NO_JOB_ID:
-        return g_strdup("Parameter 'job-id' is missing");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_MISSING, "job-id");
     case QS_VARIANT_NO_TAG:
-        return g_strdup("Parameter 'tag' is missing");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_MISSING, "tag");
     case QS_VARIANT_TAG_NUMBER:
-        return g_strdup("Invalid parameter type for 'tag', expected: string");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_TYPE, "tag", "string");
     case QS_VARIANT_NO_VMSTATE:
         /* For delete the variant *adds* vmstate, which is unexpected (§3.5). */
-        return g_strdup(has_vmstate ? "Parameter 'vmstate' is missing" : "Parameter 'vmstate' is unexpected");
+        return g_strdup_printf(has_vmstate ? SPP_QEMU_ERR_PARAMETER_MISSING : SPP_QEMU_ERR_PARAMETER_UNEXPECTED, "vmstate");
     case QS_VARIANT_NO_DEVICES:
-        return g_strdup("Parameter 'devices' is missing");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_MISSING, "devices");
     case QS_VARIANT_DEVICES_STRING:
-        return g_strdup("Invalid parameter type for 'devices', expected: array");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_TYPE, "devices", "array");
     case QS_VARIANT_DEVICE_NUMBER:
-        return g_strdup("Invalid parameter type for 'devices[0]', expected: string");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_TYPE, "devices[0]", "string");
     case QS_VARIANT_EXTRA_FOO:
-        return g_strdup("Parameter 'foo' is unexpected");
+        return g_strdup_printf(SPP_QEMU_ERR_PARAMETER_UNEXPECTED, "foo");
     default:
         return NULL;
     }
@@ -223,18 +204,17 @@ static char *device_error(const QsOp *op, const char **req)
 {
     if (op->ndevices == 0) {
         *req = "§5.3";
-        return g_strdup("At least one device is required for snapshot");
+        return g_strdup(SPP_QEMU_ERR_NO_DEVICES);
     }
     for (unsigned d = 0; d < op->ndevices; d++)
         if (qs_node_kind(op->devices[d]) == QS_NODE_MISSING) {
             *req = "§5.4";
-            return g_strdup_printf("No block device node '%s'", qs_node_name(op->devices[d]));
+            return g_strdup_printf(SPP_QEMU_ERR_NO_NODE, qs_node_name(op->devices[d]));
         }
     for (unsigned d = 0; d < op->ndevices; d++)
         if (qs_node_kind(op->devices[d]) != QS_NODE_QCOW2) {
             *req = "§5.5";
-            return g_strdup_printf("Device '%s' is writable but does not support snapshots",
-                                   qs_node_name(op->devices[d]));
+            return g_strdup_printf(SPP_QEMU_ERR_CANNOT_SNAPSHOT, qs_node_name(op->devices[d]));
         }
     return NULL;
 }
@@ -269,11 +249,11 @@ static char *save(QsModel *m, const QsOp *op, const char **req)
         have += find_by_name(m, op->devices[d], tag) >= 0;
     if (qs_model_tolerated("D2") ? have == op->ndevices : have > 0) {
         *req = qs_model_tolerated("D2") && have == op->ndevices ? "§5.6 (with §8/D2)" : "§5.6";
-        return g_strdup_printf("Snapshot '%s' already exists in one or more devices", tag);
+        return g_strdup_printf(SPP_QEMU_ERR_TAG_EXISTS, tag);
     }
     if (!vmstate_listed(op)) {
         *req = "§5.7";
-        return g_strdup_printf("vmstate block device '%s' does not exist", qs_node_name(op->vmstate));
+        return g_strdup_printf(SPP_QEMU_ERR_VMSTATE_NOT_LISTED, qs_node_name(op->vmstate));
     }
     /* §6.1, §6.2: every listed device gets the tag; the vmstate node's carries the VM state. A node
      * listed twice gets two snapshots (§8/D3); names are truncated to 255 bytes (§8/D4). */
@@ -305,16 +285,16 @@ static char *load(QsModel *m, const QsOp *op, const char **req, gboolean *loadvm
     for (unsigned d = 0; d < op->ndevices; d++)
         if (find_by_name(m, op->devices[d], tag) < 0) {
             *req = "§5.8";
-            return g_strdup_printf("Snapshot '%s' does not exist in one or more devices", tag);
+            return g_strdup_printf(SPP_QEMU_ERR_TAG_MISSING, tag);
         }
     if (!vmstate_listed(op)) {
         *req = "§5.7";
-        return g_strdup_printf("vmstate block device '%s' does not exist", qs_node_name(op->vmstate));
+        return g_strdup_printf(SPP_QEMU_ERR_VMSTATE_NOT_LISTED, qs_node_name(op->vmstate));
     }
     QsSnap *named = g_ptr_array_index(m->snaps[op->vmstate], find_by_name(m, op->vmstate, tag));
     if (!named->vm) {
         *req = "§5.9";
-        return g_strdup("This is a disk-only snapshot. Revert to it  offline using qemu-img");
+        return g_strdup(SPP_QEMU_ERR_DISK_ONLY);
     }
     /* The revert picks a snapshot whose id equals the tag before one named so (§8/D5); the VM state
      * read afterwards is that snapshot's, and an empty one fails to load (§5.10, §8/D10). */
@@ -330,7 +310,7 @@ static char *load(QsModel *m, const QsOp *op, const char **req, gboolean *loadvm
     if (!chosen->area) {
         *req = chosen == named ? "§5.10 (with §8/D3, §8/D6)" : "§5.10 (with §8/D5)";
         *loadvm = TRUE;
-        return g_strdup("Error -22 while loading VM state");
+        return g_strdup_printf(SPP_QEMU_ERR_LOADVM, -22);
     }
     *req = chosen == named ? "§6.4" : "§6.4 (with §8/D5)";
     return NULL;
@@ -366,12 +346,12 @@ static void snapshot_command(QsModel *m, const QsOp *op, QsPrediction *p)
         return;
     }
     if (!id_wellformed(job_id)) {
-        p->sync_error = g_strdup_printf("Invalid job ID '%s'", job_id);
+        p->sync_error = g_strdup_printf(SPP_QEMU_ERR_INVALID_JOB_ID, job_id);
         p->req = "§3.2";
         return;
     }
     if (find_job(m, job_id)) {
-        p->sync_error = g_strdup_printf("Job ID '%s' already in use", job_id);
+        p->sync_error = g_strdup_printf(SPP_QEMU_ERR_JOB_ID_IN_USE, job_id);
         p->req = "§3.3";
         return;
     }
@@ -432,7 +412,7 @@ void qs_model_step(QsModel *m, const QsOp *op, QsPrediction *p)
         QsJob *j = find_job(m, qs_job_id(op->job));
         p->req = "§4.11";
         if (!j)
-            p->sync_error = g_strdup("Job not found");
+            p->sync_error = g_strdup(SPP_QEMU_ERR_JOB_NOT_FOUND);
         else
             g_ptr_array_remove(m->jobs, j);
         break;
@@ -442,14 +422,13 @@ void qs_model_step(QsModel *m, const QsOp *op, QsPrediction *p)
         const char *id = qs_job_id(op->job);
         p->req = "§4.12";
         if (!find_job(m, id)) {
-            p->sync_error = g_strdup("Job not found");
+            p->sync_error = g_strdup(SPP_QEMU_ERR_JOB_NOT_FOUND);
             p->req = "§4.11";
         } else if (op->verb == 3) {
-            p->sync_error = g_strdup("Can't resume a job that was not paused");
+            p->sync_error = g_strdup(SPP_QEMU_ERR_JOB_NOT_PAUSED);
         } else {
             static const char *const verb_words[] = { "finalize", "cancel", "pause", "resume", "complete" };
-            p->sync_error = g_strdup_printf("Job '%s' in state 'concluded' cannot accept command verb '%s'", id,
-                                            verb_words[op->verb % 5]);
+            p->sync_error = g_strdup_printf(SPP_QEMU_ERR_JOB_VERB_REFUSED, id, "concluded", verb_words[op->verb % 5]);
         }
         break;
     }

@@ -2,8 +2,9 @@
  * disk0 and disk1 qcow2, rawd raw, their "-file" protocol nodes). It predicts, for each operation,
  * the synchronous error or the job's outcome (error text, event sequence), and the state after it:
  * the snapshots of every node, the jobs not yet dismissed and the run state. Known deviations
- * (§8/Dn) change the prediction only when they are tolerated (qs_model_tolerate()); otherwise the
- * model follows the requirement the deviation departs from, so QEMU's behaviour becomes a finding.
+ * (§8/Dn) that the model has a switch for change the prediction only when they are tolerated
+ * (qs_model_tolerate_release()); otherwise the model follows the requirement the deviation departs
+ * from, so QEMU's behaviour becomes a finding. Error texts are QEMU's (qemu-snapshot-errors.h).
  */
 #ifndef QMP_SNAPSHOT_MODEL_H
 #define QMP_SNAPSHOT_MODEL_H
@@ -53,20 +54,25 @@ typedef struct {
     const char *why;        /* short description */
 } QsPrediction;
 
+/* One per fuzzer process: it lives as long as the QEMU it models. */
 QsModel *qs_model_new(void);
-void qs_model_free(QsModel *m);
-QsModel *qs_model_copy(const QsModel *m);
 /* Forget all snapshots and jobs; run state running (active areas are kept). */
 void qs_model_clear(QsModel *m);
 
 QsNodeKind qs_node_kind(unsigned node);
 const char *qs_run_state_name(QsRunState run);
 
-/* Tolerated deviations, e.g. "D2". All off by default. */
-void qs_model_tolerate(const char *id);
+/* The §8 ids the model has a switch for, NULL-terminated: D2 D3 D4 D5 D6 D9. */
+extern const char *const qs_model_switches[];
+
+/* Tolerates every switch whose deviation the registry (qemu-deviations.h) lists for QEMU
+ * major.minor, except the ids in strict (NULL-terminated, may be NULL; "" entries are skipped,
+ * "all" names every switch). FALSE with error when strict names an id §8 does not have. Until
+ * called, nothing is tolerated. */
+gboolean qs_model_tolerate_release(int major, int minor, const char *const *strict, GError **error);
+
+/* TRUE when the switch for id ("D2") is tolerated. */
 gboolean qs_model_tolerated(const char *id);
-/* Reads an expectations file: lines "D<n> <reason>", '#' comments. FALSE if unreadable. */
-gboolean qs_model_load_expectations(const char *path, GError **error);
 
 void qs_prediction_clear(QsPrediction *p);
 

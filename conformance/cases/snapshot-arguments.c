@@ -8,8 +8,8 @@ VC_CASE_FN(snapshot, save_with_malformed_job_id_is_refused)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "1x", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_sync_error(vm, job, "Invalid job ID '1x'",
-                              "snapshot-jobs.md §3.2: a job-id not starting with a letter is refused");
+    vc_job_require_sync_error(vm, job, "snapshot-jobs.md §3.2: a job-id not starting with a letter is refused",
+                              SPP_QEMU_ERR_INVALID_JOB_ID, "1x");
     VC_REQUIRE(ctx, vc_job_count(vm) == 0, "snapshot-jobs.md §3.1: a refused command creates no job",
                "query-jobs lists %u job(s)", vc_job_count(vm));
     VC_REQUIRE(ctx, !vc_node_has_snapshot(vm, "disk0", "t"),
@@ -22,8 +22,8 @@ VC_CASE_FN(snapshot, job_id_in_use_until_dismissed)
     g_autoptr(VcJob) first = vc_snapshot_save(vm, "j1", "a", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, first, "the first save", "snapshot-jobs.md §6.1: a valid save succeeds");
     g_autoptr(VcJob) again = vc_snapshot_save(vm, "j1", "b", "disk0", "[\"disk0\"]");
-    vc_job_require_sync_error(vm, again, "Job ID 'j1' already in use",
-                              "snapshot-jobs.md §3.3: a concluded job's id stays in use until dismissed");
+    vc_job_require_sync_error(vm, again, "snapshot-jobs.md §3.3: a concluded job's id stays in use until dismissed",
+                              SPP_QEMU_ERR_JOB_ID_IN_USE, "j1");
     vc_job_dismiss(vm, "j1");
     g_autoptr(VcJob) reuse = vc_snapshot_save(vm, "j1", "b", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, reuse, "a save reusing a dismissed job's id",
@@ -34,16 +34,16 @@ VC_CASE_FN(snapshot, save_without_vmstate_is_refused)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
     g_autoptr(VcJob) job = vc_job_run(vm, "snapshot-save", "j1", "{\"job-id\": \"j1\", \"tag\": \"t\", \"devices\": [\"disk0\"]}");
-    vc_job_require_sync_error(vm, job, "Parameter 'vmstate' is missing",
-                              "snapshot-jobs.md §3.4: every argument is mandatory");
+    vc_job_require_sync_error(vm, job, "snapshot-jobs.md §3.4: every argument is mandatory",
+                              SPP_QEMU_ERR_PARAMETER_MISSING, "vmstate");
 }
 
 VC_CASE_FN(snapshot, save_without_devices_is_refused)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
     g_autoptr(VcJob) job = vc_job_run(vm, "snapshot-save", "j1", "{\"job-id\": \"j1\", \"tag\": \"t\", \"vmstate\": \"disk0\"}");
-    vc_job_require_sync_error(vm, job, "Parameter 'devices' is missing",
-                              "snapshot-jobs.md §3.4: every argument is mandatory (no device heuristics)");
+    vc_job_require_sync_error(vm, job, "snapshot-jobs.md §3.4: every argument is mandatory (no device heuristics)",
+                              SPP_QEMU_ERR_PARAMETER_MISSING, "devices");
 }
 
 VC_CASE_FN(snapshot, delete_with_vmstate_is_refused)
@@ -51,8 +51,8 @@ VC_CASE_FN(snapshot, delete_with_vmstate_is_refused)
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
     g_autoptr(VcJob) job = vc_job_run(vm, "snapshot-delete", "j1",
                                       "{\"job-id\": \"j1\", \"tag\": \"t\", \"vmstate\": \"disk0\", \"devices\": [\"disk0\"]}");
-    vc_job_require_sync_error(vm, job, "Parameter 'vmstate' is unexpected",
-                              "snapshot-jobs.md §3.5: snapshot-delete has no vmstate argument");
+    vc_job_require_sync_error(vm, job, "snapshot-jobs.md §3.5: snapshot-delete has no vmstate argument",
+                              SPP_QEMU_ERR_PARAMETER_UNEXPECTED, "vmstate");
 }
 
 VC_CASE_FN(snapshot, devices_as_string_is_refused)
@@ -60,8 +60,8 @@ VC_CASE_FN(snapshot, devices_as_string_is_refused)
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
     g_autoptr(VcJob) job = vc_job_run(vm, "snapshot-save", "j1",
                                       "{\"job-id\": \"j1\", \"tag\": \"t\", \"vmstate\": \"disk0\", \"devices\": \"disk0\"}");
-    vc_job_require_sync_error(vm, job, "Invalid parameter type for 'devices', expected: array",
-                              "snapshot-jobs.md §3.6: devices is a list of node names");
+    vc_job_require_sync_error(vm, job, "snapshot-jobs.md §3.6: devices is a list of node names",
+                              SPP_QEMU_ERR_PARAMETER_TYPE, "devices", "array");
 }
 
 VC_CASE_FN(snapshot, unknown_node_is_a_job_error_not_a_sync_error)
@@ -70,8 +70,8 @@ VC_CASE_FN(snapshot, unknown_node_is_a_job_error_not_a_sync_error)
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\", \"nosuchnode\"]");
     VC_REQUIRE(ctx, !job->sync_error, "snapshot-jobs.md §3.7: node problems are reported by the job, the command returns {}",
                "the command itself failed: %s", job->sync_error);
-    vc_job_require_error(vm, job, "No block device node 'nosuchnode'",
-                         "snapshot-jobs.md §5.4: an unknown node fails the job");
+    vc_job_require_error(vm, job, "snapshot-jobs.md §5.4: an unknown node fails the job", SPP_QEMU_ERR_NO_NODE,
+                         "nosuchnode");
 }
 
 VC_CASE_FN(snapshot, long_tag_is_kept_whole)
@@ -106,8 +106,8 @@ VC_CASE_FN(snapshot, ovmf_varstore_left_out_of_devices)
     const VcVmSpec spec = {.ovmf = TRUE};
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
     g_autoptr(VcJob) listed = vc_snapshot_save(vm, "listed", "t", "disk0", "[\"disk0\", \"pflash-vars\"]");
-    vc_job_require_error(vm, listed, "Device 'pflash-vars' is writable but does not support snapshots",
-                         "snapshot-jobs.md §5.5: the raw OVMF varstore cannot take a snapshot");
+    vc_job_require_error(vm, listed, "snapshot-jobs.md §5.5: the raw OVMF varstore cannot take a snapshot",
+                         SPP_QEMU_ERR_CANNOT_SNAPSHOT, "pflash-vars");
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, save, "a save under OVMF leaving out the varstore",
                            "snapshot-jobs.md §2.6: the OVMF varstore may be left out of devices");

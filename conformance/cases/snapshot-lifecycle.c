@@ -51,7 +51,7 @@ VC_CASE_FN(snapshot, load_while_running_emits_stop_and_resume)
 VC_CASE_FN(snapshot, save_while_paused_emits_no_stop)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    g_autoptr(JsonNode) r = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    vc_qmp_do(vm, "stop", NULL, "stop succeeds");
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, job, "save", "snapshot-jobs.md §4.4: a valid save succeeds while paused");
     require_events(ctx, job, "created running waiting pending concluded",
@@ -73,8 +73,7 @@ VC_CASE_FN(snapshot, failed_save_aborts_without_stop)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[]");
-    vc_job_require_error(vm, job, "At least one device is required for snapshot",
-                         "snapshot-jobs.md §5.3: an empty device list fails the job");
+    vc_job_require_error(vm, job, "snapshot-jobs.md §5.3: an empty device list fails the job", SPP_QEMU_ERR_NO_DEVICES);
     require_events(ctx, job, "created running aborting concluded",
                    "snapshot-jobs.md §4.5: a save failing its checks: created running aborting concluded");
 }
@@ -83,8 +82,8 @@ VC_CASE_FN(snapshot, failed_load_while_running_stops_vm)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_load(vm, "j1", "missing", "disk0", "[\"disk0\"]");
-    vc_job_require_error(vm, job, "Snapshot 'missing' does not exist in one or more devices",
-                         "snapshot-jobs.md §5.8: loading a missing tag fails the job");
+    vc_job_require_error(vm, job, "snapshot-jobs.md §5.8: loading a missing tag fails the job", SPP_QEMU_ERR_TAG_MISSING,
+                         "missing");
     require_events(ctx, job, "created running STOP aborting concluded",
                    "snapshot-jobs.md §4.6: a failing load while running: created running STOP aborting concluded");
 }
@@ -121,13 +120,12 @@ VC_CASE_FN(snapshot, concluded_job_reports_outcome_and_progress)
 VC_CASE_FN(snapshot, query_jobs_lists_newest_first)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    g_autoptr(VcJob) a = vc_snapshot_save(vm, "older", "a", "disk0", "[\"disk0\"]");
-    g_autoptr(VcJob) b = vc_snapshot_save(vm, "newer", "b", "disk0", "[\"disk0\"]");
-    g_autoptr(JsonNode) jobs = vc_qmp_ok(vm, "query-jobs", NULL, "query-jobs answers");
-    JsonArray *arr = json_node_get_array(jobs);
-    VC_REQUIRE(ctx, json_array_get_length(arr) == 2, "snapshot-jobs.md §4.10: every undismissed job is listed",
-               "%u jobs listed", json_array_get_length(arr));
-    const char *first = json_object_get_string_member(json_array_get_object_element(arr, 0), "id");
+    vc_job_free(vc_snapshot_save(vm, "older", "a", "disk0", "[\"disk0\"]"));
+    vc_job_free(vc_snapshot_save(vm, "newer", "b", "disk0", "[\"disk0\"]"));
+    g_autoptr(GPtrArray) jobs = vc_jobs_list(vm);
+    VC_REQUIRE(ctx, jobs->len == 2, "snapshot-jobs.md §4.10: every undismissed job is listed", "%u jobs listed",
+               jobs->len);
+    const char *first = ((const SppQmpJobInfo *)jobs->pdata[0])->id;
     VC_REQUIRE(ctx, g_strcmp0(first, "newer") == 0, "snapshot-jobs.md §4.10: query-jobs lists the newest job first",
                "first listed: '%s'", first);
 }
@@ -146,7 +144,7 @@ VC_CASE_FN(snapshot, dismiss_emits_null_and_removes_job)
                "%u job(s) still listed", vc_job_count(vm));
     g_autoptr(GError) err = NULL;
     g_autoptr(JsonNode) again = vc_qmp_try(vm, "job-dismiss", "{\"id\": \"j1\"}", &err);
-    VC_REQUIRE(ctx, !again && g_strcmp0(err->message, "Job not found") == 0,
+    VC_REQUIRE(ctx, !again && g_strcmp0(err->message, SPP_QEMU_ERR_JOB_NOT_FOUND) == 0,
                "snapshot-jobs.md §4.11: job-dismiss of an unknown id fails with 'Job not found'", "got %s",
                again ? "success" : err->message);
 }
@@ -161,7 +159,7 @@ VC_CASE_FN(snapshot, concluded_job_refuses_finalize_and_cancel)
     for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
         g_autoptr(GError) err = NULL;
         g_autoptr(JsonNode) ret = vc_qmp_try(vm, verbs[i][0], "{\"id\": \"j1\"}", &err);
-        g_autofree char *want = g_strdup_printf("Job 'j1' in state 'concluded' cannot accept command verb '%s'", verbs[i][1]);
+        g_autofree char *want = g_strdup_printf(SPP_QEMU_ERR_JOB_VERB_REFUSED, "j1", "concluded", verbs[i][1]);
         VC_REQUIRE(ctx, !ret && g_strcmp0(err->message, want) == 0,
                    "snapshot-jobs.md §4.12: a concluded job refuses finalize, cancel, pause and complete", "%s: %s",
                    verbs[i][0], ret ? "accepted" : err->message);

@@ -28,11 +28,10 @@ VC_CASE_FN(snapshot, vmstate_is_only_on_vmstate_node)
     vc_job_require_success(vm, save, "save with vmstate on disk1", "snapshot-jobs.md §6.2: a valid save succeeds");
     static const char *const nodes[] = {"disk0", "disk1", "disk2"};
     for (size_t i = 0; i < G_N_ELEMENTS(nodes); i++) {
-        g_autoptr(GArray) sizes = NULL;
-        g_autoptr(GPtrArray) names = vc_node_snapshots(vm, nodes[i], &sizes);
-        VC_REQUIRE(ctx, names && names->len == 1, "snapshot-jobs.md §6.1: each listed device holds one snapshot 't'",
-                   "%s holds %u snapshots", nodes[i], names ? names->len : 0);
-        guint64 size = g_array_index(sizes, guint64, 0);
+        g_autoptr(GPtrArray) snapshots = vc_node_snapshots(vm, nodes[i]);
+        VC_REQUIRE(ctx, snapshots && snapshots->len == 1, "snapshot-jobs.md §6.1: each listed device holds one snapshot 't'",
+                   "%s holds %u snapshots", nodes[i], snapshots ? snapshots->len : 0);
+        guint64 size = ((const SppQmpSnapshot *)snapshots->pdata[0])->vm_state_size;
         gboolean is_vmstate = strcmp(nodes[i], "disk1") == 0;
         vc_diag(ctx, nodes[i], "vm-state-size %" G_GUINT64_FORMAT, size);
         VC_REQUIRE(ctx, is_vmstate ? size > 0 : size == 0,
@@ -49,7 +48,7 @@ VC_CASE_FN(snapshot, save_keeps_run_state)
     g_autofree char *after_running = vc_vm_run_state(vm);
     VC_REQUIRE(ctx, strcmp(after_running, "running") == 0, "snapshot-jobs.md §6.3: a running VM runs again after a save",
                "run state '%s'", after_running);
-    g_autoptr(JsonNode) r = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    vc_qmp_do(vm, "stop", NULL, "stop succeeds");
     g_autoptr(VcJob) paused = vc_snapshot_save(vm, "b", "b", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, paused, "save while paused", "snapshot-jobs.md §6.3: a valid save succeeds");
     g_autofree char *after_paused = vc_vm_run_state(vm);
@@ -63,7 +62,7 @@ VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     vc_vm_wait_line(vm, "DISK ", 3000, "the guest writes its state sector (qemu-harness/guest/README.md)");
-    g_autoptr(JsonNode) s1 = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    vc_qmp_do(vm, "stop", NULL, "stop succeeds");
     vc_vm_skip_serial(vm, 200);
     guint32 disk_at_save;
     vc_vm_disk_state(vm, NULL, &disk_at_save);
@@ -77,11 +76,11 @@ VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
         if (spp_guest_parse_line(g_ptr_array_index(lines, i), &v) == SPP_GUEST_LINE_TICK)
             tick_at_save = v;
     }
-    g_autoptr(JsonNode) c1 = vc_qmp_ok(vm, "cont", NULL, "cont succeeds");
+    vc_qmp_do(vm, "cont", NULL, "cont succeeds");
     guint32 later = 0;
     while (later < disk_at_save + 2 * SPP_GUEST_DISK_EVERY)
         later = vc_vm_wait_line(vm, "DISK ", 3000, "the guest keeps writing its state sector");
-    g_autoptr(JsonNode) s2 = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    vc_qmp_do(vm, "stop", NULL, "stop succeeds");
     vc_vm_skip_serial(vm, 200);
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, load, "load", "snapshot-jobs.md §6.4: a valid load succeeds");
@@ -90,7 +89,7 @@ VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
     vc_diag(ctx, "disk_tick", "at save %u, before load %u, after load %u", disk_at_save, later, disk_after_load);
     VC_REQUIRE(ctx, disk_after_load == disk_at_save, "snapshot-jobs.md §6.4: a load rewinds every listed device",
                "state sector holds tick %u after the load, %u at save time", disk_after_load, disk_at_save);
-    g_autoptr(JsonNode) c2 = vc_qmp_ok(vm, "cont", NULL, "cont succeeds");
+    vc_qmp_do(vm, "cont", NULL, "cont succeeds");
     guint32 next_tick = vc_vm_wait_line(vm, "TICK ", 3000, "the guest runs after the load");
     vc_diag(ctx, "ram_tick", "last before save %u, first after load %u, latest before load >= %u", tick_at_save,
             next_tick, later);
@@ -101,10 +100,10 @@ VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
 VC_CASE_FN(snapshot, load_keeps_run_state_before_load)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    g_autoptr(JsonNode) s = vc_qmp_ok(vm, "stop", NULL, "stop succeeds");
+    vc_qmp_do(vm, "stop", NULL, "stop succeeds");
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, save, "save while paused", "snapshot-jobs.md §6.5: a valid save succeeds");
-    g_autoptr(JsonNode) c = vc_qmp_ok(vm, "cont", NULL, "cont succeeds");
+    vc_qmp_do(vm, "cont", NULL, "cont succeeds");
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, load, "load while running", "snapshot-jobs.md §6.5: a valid load succeeds");
     g_autofree char *state = vc_vm_run_state(vm);
@@ -150,6 +149,6 @@ VC_CASE_FN(snapshot, failed_load_leaves_running_vm_stopped)
     g_autofree char *state = vc_vm_run_state(vm);
     VC_REQUIRE(ctx, strcmp(state, "restore-vm") == 0,
                "snapshot-jobs.md §6.9(a): a failed load leaves a running VM stopped in restore-vm", "run state '%s'", state);
-    g_autoptr(JsonNode) c = vc_qmp_ok(vm, "cont", NULL, "snapshot-jobs.md §6.9(a): cont resumes after a failed load");
+    vc_qmp_do(vm, "cont", NULL, "snapshot-jobs.md §6.9(a): cont resumes after a failed load");
     vc_vm_wait_line(vm, "TICK ", 3000, "snapshot-jobs.md §6.9(b): the guest is intact after a load that failed its checks");
 }

@@ -32,7 +32,6 @@ struct SppLaunchConfig {
     gboolean paused;
     GPtrArray *actions; /* of char* */
     gboolean second_monitor;
-    gboolean serial;
     gboolean connect_qmp;
     GPtrArray *extra_args;
     gint64 start_timeout_ms;
@@ -64,7 +63,6 @@ SppLaunchConfig *spp_launch_config_new(void)
     config->firmware = SPP_FIRMWARE_SEABIOS;
     config->disks = g_ptr_array_new_with_free_func((GDestroyNotify)spp_disk_free);
     config->actions = g_ptr_array_new_with_free_func(g_free);
-    config->serial = TRUE;
     config->connect_qmp = TRUE;
     config->extra_args = g_ptr_array_new_with_free_func(g_free);
     config->start_timeout_ms = 10000;
@@ -139,11 +137,6 @@ void spp_launch_config_add_action(SppLaunchConfig *config, const char *action)
 void spp_launch_config_set_second_monitor(SppLaunchConfig *config, gboolean enabled)
 {
     config->second_monitor = enabled;
-}
-
-void spp_launch_config_set_serial(SppLaunchConfig *config, gboolean enabled)
-{
-    config->serial = enabled;
 }
 
 void spp_launch_config_set_connect_qmp(SppLaunchConfig *config, gboolean enabled)
@@ -534,8 +527,7 @@ SppLauncher *spp_launcher_start(const SppLaunchConfig *config, GError **error)
     launcher->qmp_path = g_build_filename(launcher->tmpdir, "qmp.sock", NULL);
     if (config->second_monitor)
         launcher->monitor_path = g_build_filename(launcher->tmpdir, "qmp-monitor.sock", NULL);
-    if (config->serial)
-        launcher->serial_path = g_build_filename(launcher->tmpdir, "serial.sock", NULL);
+    launcher->serial_path = g_build_filename(launcher->tmpdir, "serial.sock", NULL);
     launcher->stderr_path = g_build_filename(launcher->tmpdir, "stderr.log", NULL);
     launcher->disks = g_ptr_array_new_with_free_func((GDestroyNotify)spp_disk_free);
 

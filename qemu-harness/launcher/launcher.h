@@ -66,7 +66,7 @@ typedef enum {
 typedef struct SppLaunchConfig SppLaunchConfig;
 
 /* Defaults: qemu-system-x86_64 (or $SPP_QEMU), 64 MiB, SeaBIOS, no disks,
- * serial on, QMP connected, no second monitor, running (no -S), 10 s start timeout. */
+ * QMP connected, no second monitor, running (no -S), 10 s start timeout. */
 SppLaunchConfig *spp_launch_config_new(void);
 void spp_launch_config_free(SppLaunchConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SppLaunchConfig, spp_launch_config_free)
@@ -95,9 +95,6 @@ void spp_launch_config_add_action(SppLaunchConfig *config, const char *action);
 
 /* Also create <tmp>/qmp-monitor.sock, a second QMP monitor (e.g. an event watcher). */
 void spp_launch_config_set_second_monitor(SppLaunchConfig *config, gboolean enabled);
-
-/* Serial (COM1) on a socket read back by the launcher (default on). */
-void spp_launch_config_set_serial(SppLaunchConfig *config, gboolean enabled);
 
 /* Connect spp_launcher_get_qmp() during start (default on). If off, connect yourself. */
 void spp_launch_config_set_connect_qmp(SppLaunchConfig *config, gboolean enabled);

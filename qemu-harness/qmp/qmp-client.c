@@ -280,14 +280,8 @@ static gboolean send_all(SppQmpClient *client, const void *bytes, gsize length, 
     }
 }
 
-gboolean spp_qmp_client_send_raw(SppQmpClient *client, const void *bytes, gsize length, gint64 timeout_ms,
-                                 GError **error)
-{
-    return send_all(client, bytes, length, deadline_after(timeout_ms), error);
-}
-
-/* Waits for the reply carrying this id (or any reply if id is NULL), queueing
- * events; replies to earlier, timed-out commands are dropped. */
+/* Waits for the reply carrying this id, queueing events; replies to earlier,
+ * timed-out commands are dropped. */
 static JsonNode *wait_reply(SppQmpClient *client, const char *id, gint64 deadline, GError **error)
 {
     for (;;) {
@@ -304,8 +298,6 @@ static JsonNode *wait_reply(SppQmpClient *client, const char *id, gint64 deadlin
                       g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL, "garbage from QMP peer: unexpected greeting"));
             return NULL;
         }
-        if (id == NULL)
-            return g_steal_pointer(&node);
         JsonObject *reply = json_node_get_object(node);
         JsonNode *reply_id = json_object_get_member(reply, "id");
         if (reply_id != NULL && JSON_NODE_HOLDS_VALUE(reply_id) && json_node_get_value_type(reply_id) == G_TYPE_STRING &&
@@ -313,11 +305,6 @@ static JsonNode *wait_reply(SppQmpClient *client, const char *id, gint64 deadlin
             return g_steal_pointer(&node);
         g_debug("QMP: dropping a reply that is not for %s", id);
     }
-}
-
-JsonNode *spp_qmp_client_wait_reply(SppQmpClient *client, gint64 timeout_ms, GError **error)
-{
-    return wait_reply(client, NULL, deadline_after(timeout_ms), error);
 }
 
 JsonNode *spp_qmp_client_execute(SppQmpClient *client, const char *command, JsonNode *arguments, gint64 timeout_ms,

@@ -114,15 +114,6 @@ JsonNode *spp_qmp_client_execute(SppQmpClient *client, const char *command, Json
 JsonNode *spp_qmp_client_execute_json(SppQmpClient *client, const char *command,
                                       const char *arguments_json, gint64 timeout_ms, GError **error);
 
-/* Write bytes unchanged (fuzzing, malformed requests). Does not wait. */
-gboolean spp_qmp_client_send_raw(SppQmpClient *client, const void *bytes, gsize length,
-                                 gint64 timeout_ms, GError **error);
-
-/* Wait for the next reply that is not an event ({"return"} or {"error"},
- * whatever its id) and return the whole message object (new reference). For
- * use after spp_qmp_client_send_raw(). */
-JsonNode *spp_qmp_client_wait_reply(SppQmpClient *client, gint64 timeout_ms, GError **error);
-
 /* Wait for an event called name (NULL = any name) for which match (may be
  * NULL) returns TRUE. Looks at the queue first, oldest first, then reads.
  * The matching event is removed from the queue and returned; others stay
