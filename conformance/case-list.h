@@ -14,8 +14,6 @@
     VC_CASES_SNAPSHOT(X)
 
 /* The specs, as the rows below and VC_REQ (case.h) name them. */
-#define PC "power-channel.md"
-#define SJ "snapshot-jobs.md"
 
 #define VC_CASES_POWER(X) \
     X(power, "power", channel_id_other_than_0_is_refused, PC, "2.2", 0, "a power link with channel id 1 gets CHANNEL_NOT_AVAILABLE") \

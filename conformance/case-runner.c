@@ -76,29 +76,23 @@ static G_NORETURN void verdict(VcContext *ctx, const char *status, const char *r
     exit(0);
 }
 
-/* A cited failure also sends the citation's parts, so that the JSON report can carry them apart. */
-void vc_fail_cited(VcContext *ctx, const VcCitation *required, const char *got_fmt, ...)
+/* A failure sends the citation's parts too, so that the JSON report can carry them apart; a
+ * scenario step (VC_STEP) has no spec and no section. */
+void vc_fail(VcContext *ctx, const VcCitation *required, const char *got_fmt, ...)
 {
     va_list ap;
     va_start(ap, got_fmt);
     g_autofree char *got = g_strdup_vprintf(got_fmt, ap);
     va_end(ap);
-    g_autofree char *source = vc_citation_source(required);
-    write_field(ctx, "cited.doc", required->doc);
-    write_field(ctx, "cited.section", required->section);
-    write_field(ctx, "cited.text", required->text);
-    write_field(ctx, "cited.source", source);
+    if (required->doc) {
+        g_autofree char *source = vc_citation_source(required);
+        write_field(ctx, "cited.doc", required->doc);
+        write_field(ctx, "cited.section", required->section);
+        write_field(ctx, "cited.text", required->text);
+        write_field(ctx, "cited.source", source);
+    }
     g_autofree char *text = vc_citation_format(required);
     verdict(ctx, "fail", text, got);
-}
-
-void vc_fail_text(VcContext *ctx, const char *required, const char *got_fmt, ...)
-{
-    va_list ap;
-    va_start(ap, got_fmt);
-    g_autofree char *got = g_strdup_vprintf(got_fmt, ap);
-    va_end(ap);
-    verdict(ctx, "fail", required, got);
 }
 
 void vc_skip(VcContext *ctx, const char *reason_fmt, ...)

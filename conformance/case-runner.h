@@ -20,7 +20,7 @@ typedef struct {
     VcStatus status;
     char *required;  /* what the spec requires (failures): "<doc> §<section>: <text>" when cited */
     struct {
-        char *doc, *section, *text, *source; /* the VC_REQ's parts; all NULL for free text */
+        char *doc, *section, *text, *source; /* the VC_REQ's parts; all NULL for a VC_STEP */
     } cited;
     char *message;   /* what happened, or why skipped */
     GPtrArray *diag; /* alternating key, value */

@@ -7,9 +7,9 @@
  * launcher's exit handlers and, failing that, by the runner killing the case's process group.
  *
  * Citations: a failure names the requirement it contradicts as VC_REQ(PC, "11.8", "RESULT carries
- * 6 bytes"). The free-text form vc_fail(ctx, "power-channel.md §11.8: ...", ...) is being retired:
- * it still compiles while the cases move over, but only VC_REQ citations are enumerated by
- * `vmconform --list-citations` and resolved against the specs by ctest. */
+ * 6 bytes"), never as free text: every VC_REQ compiled in is listed by `vmconform --list-citations`
+ * and resolved against the specs by ctest, so a section that moves breaks the build's tests, not
+ * the reader's trust. */
 #ifndef VMCONFORM_CASE_H
 #define VMCONFORM_CASE_H
 
@@ -51,6 +51,10 @@ void vc_progress(VcContext *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* A key: value pair for the case's YAML diagnostics, in the order added. */
 void vc_diag(VcContext *ctx, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
+/* The two specs the cases hold targets to, as the registry and VC_REQ name them. */
+#define PC "power-channel.md"
+#define SJ "snapshot-jobs.md"
+
 /* One requirement of a spec, as a failure cites it. Made by VC_REQ only. */
 typedef struct {
     const char *doc;     /* "power-channel.md" or "snapshot-jobs.md" (PC, SJ in case-list.h) */
@@ -73,15 +77,18 @@ typedef struct {
         &vc_citation_;                                                                                 \
     }))
 
-/* The target contradicts the spec: say what the spec requires and what happened.
- * vc_fail(ctx, VC_REQ(...), got_fmt, ...) calls vc_fail_cited(); a plain string still reaches the
- * retiring vc_fail_text(). Once every call site cites with VC_REQ, vc_fail_text() and the default
- * branch go, and free text no longer compiles. */
-G_NORETURN void vc_fail_cited(VcContext *ctx, const VcCitation *required, const char *got_fmt, ...)
-    G_GNUC_PRINTF(3, 4);
-G_NORETURN void vc_fail_text(VcContext *ctx, const char *required, const char *got_fmt, ...) G_GNUC_PRINTF(3, 4);
-#define vc_fail(ctx, required, ...)                                                                    \
-    _Generic((required), const VcCitation *: vc_fail_cited, default: vc_fail_text)((ctx), (required), __VA_ARGS__)
+/* A step of a case's scenario that the spec does not state but the case needs ("stop succeeds"):
+ * a failure names it as it is, without a section, and it is not among the citations that
+ * --list-citations lists and ctest resolves. */
+#define VC_STEP(text_)                                                                                 \
+    (__extension__({                                                                                   \
+        static const VcCitation vc_step_ = {NULL, NULL, "" text_, __FILE__, __LINE__};                \
+        &vc_step_;                                                                                     \
+    }))
+
+/* The target contradicts the spec: say what the spec requires (VC_REQ, or VC_STEP) and what
+ * happened. A free-text requirement does not compile. */
+G_NORETURN void vc_fail(VcContext *ctx, const VcCitation *required, const char *got_fmt, ...) G_GNUC_PRINTF(3, 4);
 
 /* The case cannot run here (no OVMF, no SPICE target...). */
 G_NORETURN void vc_skip(VcContext *ctx, const char *reason_fmt, ...) G_GNUC_PRINTF(2, 3);

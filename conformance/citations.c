@@ -9,7 +9,7 @@ extern const VcCitation __stop_vc_citations[] __attribute__((weak));
 
 char *vc_citation_format(const VcCitation *c)
 {
-    return g_strdup_printf("%s §%s: %s", c->doc, c->section, c->text);
+    return c->doc ? g_strdup_printf("%s §%s: %s", c->doc, c->section, c->text) : g_strdup(c->text);
 }
 
 char *vc_citation_source(const VcCitation *c)

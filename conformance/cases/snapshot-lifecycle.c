@@ -17,14 +17,14 @@ static char *events_only(const char *trace)
     return g_string_free(out, FALSE);
 }
 
-static void require_events(VcContext *ctx, const VcJob *job, const char *expected, const char *required)
+static void require_events(VcContext *ctx, const VcJob *job, const char *expected, const VcCitation *required)
 {
     g_autofree char *events = events_only(job->trace);
     VC_REQUIRE(ctx, strcmp(events, expected) == 0, required, "events '%s', expected '%s'", events, expected);
     const char *ret = strstr(job->trace, "return");
     const char *running = strstr(job->trace, "running");
     VC_REQUIRE(ctx, ret && running && ret > running,
-               "snapshot-jobs.md §4.7: the command returns after the job's created and running events",
+               VC_REQ(SJ, "4.7", "the command returns after the job's created and running events"),
                "wire order '%s'", job->trace);
 }
 
@@ -32,66 +32,66 @@ VC_CASE_FN(snapshot, save_while_running_emits_stop_and_resume)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, job, "save", "snapshot-jobs.md §4.3: a valid save succeeds");
+    vc_job_require_success(vm, job, "save", VC_REQ(SJ, "4.3", "a valid save succeeds"));
     require_events(ctx, job, "created running STOP RESUME waiting pending concluded",
-                   "snapshot-jobs.md §4.3: save while running: created running STOP RESUME waiting pending concluded");
+                   VC_REQ(SJ, "4.3", "save while running: created running STOP RESUME waiting pending concluded"));
 }
 
 VC_CASE_FN(snapshot, load_while_running_emits_stop_and_resume)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, save, "save", "snapshot-jobs.md §4.3: a valid save succeeds");
+    vc_job_require_success(vm, save, "save", VC_REQ(SJ, "4.3", "a valid save succeeds"));
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, load, "load", "snapshot-jobs.md §4.3: a valid load succeeds");
+    vc_job_require_success(vm, load, "load", VC_REQ(SJ, "4.3", "a valid load succeeds"));
     require_events(ctx, load, "created running STOP RESUME waiting pending concluded",
-                   "snapshot-jobs.md §4.3: load while running: created running STOP RESUME waiting pending concluded");
+                   VC_REQ(SJ, "4.3", "load while running: created running STOP RESUME waiting pending concluded"));
 }
 
 VC_CASE_FN(snapshot, save_while_paused_emits_no_stop)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    vc_qmp_do(vm, "stop", NULL, "stop succeeds");
+    vc_qmp_do(vm, "stop", NULL, VC_STEP("stop succeeds"));
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, job, "save", "snapshot-jobs.md §4.4: a valid save succeeds while paused");
+    vc_job_require_success(vm, job, "save", VC_REQ(SJ, "4.4", "a valid save succeeds while paused"));
     require_events(ctx, job, "created running waiting pending concluded",
-                   "snapshot-jobs.md §4.4: save while paused: no STOP, no RESUME");
+                   VC_REQ(SJ, "4.4", "save while paused: no STOP, no RESUME"));
 }
 
 VC_CASE_FN(snapshot, delete_emits_no_stop)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, save, "save", "snapshot-jobs.md §4.3: a valid save succeeds");
+    vc_job_require_success(vm, save, "save", VC_REQ(SJ, "4.3", "a valid save succeeds"));
     g_autoptr(VcJob) del = vc_snapshot_delete(vm, "del", "t", "[\"disk0\"]");
-    vc_job_require_success(vm, del, "delete", "snapshot-jobs.md §4.4: a valid delete succeeds");
+    vc_job_require_success(vm, del, "delete", VC_REQ(SJ, "4.4", "a valid delete succeeds"));
     require_events(ctx, del, "created running waiting pending concluded",
-                   "snapshot-jobs.md §4.4: delete: created running waiting pending concluded, no STOP");
+                   VC_REQ(SJ, "4.4", "delete: created running waiting pending concluded, no STOP"));
 }
 
 VC_CASE_FN(snapshot, failed_save_aborts_without_stop)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[]");
-    vc_job_require_error(vm, job, "snapshot-jobs.md §5.3: an empty device list fails the job", SPP_QEMU_ERR_NO_DEVICES);
+    vc_job_require_error(vm, job, VC_REQ(SJ, "5.3", "an empty device list fails the job"), SPP_QEMU_ERR_NO_DEVICES);
     require_events(ctx, job, "created running aborting concluded",
-                   "snapshot-jobs.md §4.5: a save failing its checks: created running aborting concluded");
+                   VC_REQ(SJ, "4.5", "a save failing its checks: created running aborting concluded"));
 }
 
 VC_CASE_FN(snapshot, failed_load_while_running_stops_vm)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_load(vm, "j1", "missing", "disk0", "[\"disk0\"]");
-    vc_job_require_error(vm, job, "snapshot-jobs.md §5.8: loading a missing tag fails the job", SPP_QEMU_ERR_TAG_MISSING,
+    vc_job_require_error(vm, job, VC_REQ(SJ, "5.8", "loading a missing tag fails the job"), SPP_QEMU_ERR_TAG_MISSING,
                          "missing");
     require_events(ctx, job, "created running STOP aborting concluded",
-                   "snapshot-jobs.md §4.6: a failing load while running: created running STOP aborting concluded");
+                   VC_REQ(SJ, "4.6", "a failing load while running: created running STOP aborting concluded"));
 }
 
 VC_CASE_FN(snapshot, job_types_match_commands)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    static const char *const required = "snapshot-jobs.md §4.1: the job type is the command's name";
+    const VcCitation *required = VC_REQ(SJ, "4.1", "the job type is the command's name");
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
     VC_REQUIRE(ctx, g_strcmp0(save->job_type, "snapshot-save") == 0, required, "save job type '%s'", save->job_type);
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
@@ -103,8 +103,8 @@ VC_CASE_FN(snapshot, job_types_match_commands)
 VC_CASE_FN(snapshot, concluded_job_reports_outcome_and_progress)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    static const char *const required =
-        "snapshot-jobs.md §4.9: a concluded job is listed as concluded, with error only if it failed, progress 1/1";
+    const VcCitation *required = VC_REQ(SJ, "4.9",
+                                        "a concluded job is listed as concluded, with error only if it failed, progress 1/1");
     g_autoptr(VcJob) ok = vc_snapshot_save(vm, "ok", "t", "disk0", "[\"disk0\"]");
     VC_REQUIRE(ctx, g_strcmp0(ok->job_status, "concluded") == 0 && !ok->job_error, required,
                "successful save: status '%s', error '%s'", ok->job_status, ok->job_error ? ok->job_error : "(absent)");
@@ -123,10 +123,10 @@ VC_CASE_FN(snapshot, query_jobs_lists_newest_first)
     vc_job_free(vc_snapshot_save(vm, "older", "a", "disk0", "[\"disk0\"]"));
     vc_job_free(vc_snapshot_save(vm, "newer", "b", "disk0", "[\"disk0\"]"));
     g_autoptr(GPtrArray) jobs = vc_jobs_list(vm);
-    VC_REQUIRE(ctx, jobs->len == 2, "snapshot-jobs.md §4.10: every undismissed job is listed", "%u jobs listed",
+    VC_REQUIRE(ctx, jobs->len == 2, VC_REQ(SJ, "4.10", "every undismissed job is listed"), "%u jobs listed",
                jobs->len);
     const char *first = ((const SppQmpJobInfo *)jobs->pdata[0])->id;
-    VC_REQUIRE(ctx, g_strcmp0(first, "newer") == 0, "snapshot-jobs.md §4.10: query-jobs lists the newest job first",
+    VC_REQUIRE(ctx, g_strcmp0(first, "newer") == 0, VC_REQ(SJ, "4.10", "query-jobs lists the newest job first"),
                "first listed: '%s'", first);
 }
 
@@ -134,18 +134,19 @@ VC_CASE_FN(snapshot, dismiss_emits_null_and_removes_job)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, job, "save", "snapshot-jobs.md §4.11: a valid save succeeds");
+    vc_job_require_success(vm, job, "save", VC_REQ(SJ, "4.11", "a valid save succeeds"));
     g_autofree char *before_return = vc_events_before_return(vm, "job-dismiss", "{\"id\": \"j1\"}", "j1",
-                                                             "snapshot-jobs.md §4.11: job-dismiss of a concluded job succeeds");
+                                                             VC_REQ(SJ, "4.11",
+                                                                    "job-dismiss of a concluded job succeeds"));
     VC_REQUIRE(ctx, g_strcmp0(before_return, "null") == 0,
-               "snapshot-jobs.md §4.11: job-dismiss emits JOB_STATUS_CHANGE null before its return",
+               VC_REQ(SJ, "4.11", "job-dismiss emits JOB_STATUS_CHANGE null before its return"),
                "events before the return: '%s'", before_return);
-    VC_REQUIRE(ctx, vc_job_count(vm) == 0, "snapshot-jobs.md §4.11: a dismissed job leaves query-jobs",
+    VC_REQUIRE(ctx, vc_job_count(vm) == 0, VC_REQ(SJ, "4.11", "a dismissed job leaves query-jobs"),
                "%u job(s) still listed", vc_job_count(vm));
     g_autoptr(GError) err = NULL;
     g_autoptr(JsonNode) again = vc_qmp_try(vm, "job-dismiss", "{\"id\": \"j1\"}", &err);
     VC_REQUIRE(ctx, !again && g_strcmp0(err->message, SPP_QEMU_ERR_JOB_NOT_FOUND) == 0,
-               "snapshot-jobs.md §4.11: job-dismiss of an unknown id fails with 'Job not found'", "got %s",
+               VC_REQ(SJ, "4.11", "job-dismiss of an unknown id fails with 'Job not found'"), "got %s",
                again ? "success" : err->message);
 }
 
@@ -153,7 +154,7 @@ VC_CASE_FN(snapshot, concluded_job_refuses_finalize_and_cancel)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) job = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, job, "save", "snapshot-jobs.md §4.12: a valid save succeeds");
+    vc_job_require_success(vm, job, "save", VC_REQ(SJ, "4.12", "a valid save succeeds"));
     static const char *const verbs[][2] = {{"job-finalize", "finalize"}, {"job-cancel", "cancel"},
                                            {"job-pause", "pause"}, {"job-complete", "complete"}};
     for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
@@ -161,10 +162,10 @@ VC_CASE_FN(snapshot, concluded_job_refuses_finalize_and_cancel)
         g_autoptr(JsonNode) ret = vc_qmp_try(vm, verbs[i][0], "{\"id\": \"j1\"}", &err);
         g_autofree char *want = g_strdup_printf(SPP_QEMU_ERR_JOB_VERB_REFUSED, "j1", "concluded", verbs[i][1]);
         VC_REQUIRE(ctx, !ret && g_strcmp0(err->message, want) == 0,
-                   "snapshot-jobs.md §4.12: a concluded job refuses finalize, cancel, pause and complete", "%s: %s",
+                   VC_REQ(SJ, "4.12", "a concluded job refuses finalize, cancel, pause and complete"), "%s: %s",
                    verbs[i][0], ret ? "accepted" : err->message);
     }
-    VC_REQUIRE(ctx, vc_job_count(vm) == 1, "snapshot-jobs.md §4.12: refused verbs do not change the job",
+    VC_REQUIRE(ctx, vc_job_count(vm) == 1, VC_REQ(SJ, "4.12", "refused verbs do not change the job"),
                "%u job(s) listed", vc_job_count(vm));
 }
 
@@ -172,9 +173,9 @@ VC_CASE_FN(snapshot, load_emits_no_reset)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, save, "save", "snapshot-jobs.md §4.14: a valid save succeeds");
+    vc_job_require_success(vm, save, "save", VC_REQ(SJ, "4.14", "a valid save succeeds"));
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
-    vc_job_require_success(vm, load, "load", "snapshot-jobs.md §4.14: a valid load succeeds");
+    vc_job_require_success(vm, load, "load", VC_REQ(SJ, "4.14", "a valid load succeeds"));
     VC_REQUIRE(ctx, !strstr(load->trace, "RESET") && !strstr(load->trace, "SHUTDOWN"),
-               "snapshot-jobs.md §4.14: snapshot-load emits no RESET or SHUTDOWN event", "wire order '%s'", load->trace);
+               VC_REQ(SJ, "4.14", "snapshot-load emits no RESET or SHUTDOWN event"), "wire order '%s'", load->trace);
 }

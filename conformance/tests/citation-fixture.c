@@ -26,9 +26,9 @@ static void cited_error(VcContext *ctx)
     VC_REQUIRE_OK(ctx, FALSE, err, VC_REQ(SJ, "6.9(a)", "cont resumes after a failed load"));
 }
 
-static void free_text_failure(VcContext *ctx)
+static void step_failure(VcContext *ctx)
 {
-    vc_fail(ctx, "power-channel.md §5.4: RESULT names the action it answers", "RESULT for action %u", 9u);
+    vc_fail(ctx, VC_STEP("stop succeeds"), "stop refused: %s", "busy");
 }
 
 static void never_fails(VcContext *ctx)
@@ -39,7 +39,7 @@ static void never_fails(VcContext *ctx)
 static const VcCase cases[] = {
     {"fixture", "cited_failure", PC, "11.8", "fails citing VC_REQ", 0, cited_failure},
     {"fixture", "cited_error", SJ, "6.9", "fails citing VC_REQ through VC_REQUIRE_OK", 0, cited_error},
-    {"fixture", "free_text_failure", PC, "5.4", "fails citing free text", 0, free_text_failure},
+    {"fixture", "step_failure", PC, "5.4", "fails at a scenario step, citing no section", 0, step_failure},
     {"fixture", "never_fails", PC, "3", "passes", 0, never_fails},
 };
 

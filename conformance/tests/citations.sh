@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A failure citing VC_REQ reports "<doc> §<section>: <text>" exactly as the free-text form did, and
-# its JSON report also carries the citation's parts and where it is written; --list-citations lists
-# every citation, including one that never fails, and each resolves against docs/.
+# A failure citing VC_REQ reports "<doc> §<section>: <text>", and its JSON report also carries the
+# citation's parts and where it is written; a failed scenario step (VC_STEP) reports its text and
+# no citation; --list-citations lists every citation, including one that never fails, and no step,
+# and each resolves against docs/.
 set -euo pipefail
 docs=$1
 here=$(dirname "$0")
@@ -12,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 cat "$work/tap"
 for expected in 'spec_requires: "power-channel.md §11.8: RESULT carries 6 bytes"' 'got: "RESULT of 7 bytes"' \
     'spec_requires: "snapshot-jobs.md §6.9(a): cont resumes after a failed load"' 'got: "cont refused"' \
-    'spec_requires: "power-channel.md §5.4: RESULT names the action it answers"'; do
+    'spec_requires: "stop succeeds"' 'got: "stop refused: busy"'; do
     grep -qF -- "$expected" "$work/tap" || { echo "FAIL: TAP lacks $expected"; exit 1; }
 done
 line_of() { grep -n -- "$1" "$here/citation-fixture.c" | head -1 | cut -d: -f1; }
@@ -25,9 +26,9 @@ assert cited["spec_requires_citation"] == {
     "spec": "power-channel.md", "section": "11.8", "text": "RESULT carries 6 bytes",
     "source": "conformance/tests/citation-fixture.c:" + sys.argv[2]}, cited
 assert cases["cited_error"]["spec_requires_citation"]["section"] == "6.9(a)", cases["cited_error"]
-free = cases["free_text_failure"]
-assert free["spec_requires"] == "power-channel.md §5.4: RESULT names the action it answers", free
-assert "spec_requires_citation" not in free, free
+step = cases["step_failure"]
+assert step["spec_requires"] == "stop succeeds", step
+assert "spec_requires_citation" not in step, step
 assert cases["never_fails"]["status"] == "pass" and "spec_requires" not in cases["never_fails"]
 PY
 
