@@ -154,7 +154,7 @@ def parse_recipe(path):
                 clock += float(s.split()[1]) / 1000.0
             elif s[0] in "<>":
                 if cur is None:
-                    cur = (40000, 5930, [])
+                    cur = (40001, 5930, [])
                     conns.append(cur)
                 clock += 0.001
                 cur[2].append([clock, "I" if s[0] == ">" else "O", bytearray(parse_tokens(s[1:], where))])
@@ -473,7 +473,7 @@ def cmd_plugin(args, sandbox):
     if missing:
         raise TestFailure("fields missing: " + ", ".join(missing))
     heuristics = sandbox.tshark("-G", "heuristic-decodes").stdout.splitlines()
-    if ["tcp", "spicepower", "T"] not in [l.split("\t") for l in heuristics]:
+    if ["tcp", "spicepower", "T"] not in [l.split("\t")[:3] for l in heuristics]:
         raise TestFailure("heuristic spicepower not registered and enabled on tcp:\n" + "\n".join(heuristics))
     print("ok plugin: loaded from sandbox, %d required fields present" % len(required))
 
@@ -548,7 +548,7 @@ def cmd_random(args, sandbox):
     strict = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}   # canaries around every allocation
     sandbox.tshark("-r", capture, "-V", extra_env=strict)
     # the same bytes as one TCP stream from each side
-    lines = ["@conn 40000 5930", "> " + seeds[0].hex()]
+    lines = ["@conn 40001 5930", "> " + seeds[0].hex()]
     for _ in range(2000):
         data = bytearray(rng.choice(seeds[1:]))
         if rng.random() < 0.3 and data:
