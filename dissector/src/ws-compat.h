@@ -25,4 +25,11 @@ typedef gboolean spp_heur_result_t;
 #define spp_tvb_get_uint8 tvb_get_guint8
 #endif
 
+/* val_to_str() takes the allocator from 4.6 on; before, that was val_to_str_wmem(). */
+#ifdef SPP_WS_VAL_TO_STR_TAKES_SCOPE
+#define spp_val_to_str(scope, val, vs, fmt) val_to_str((scope), (val), (vs), (fmt))
+#else
+#define spp_val_to_str(scope, val, vs, fmt) val_to_str_wmem((scope), (val), (vs), (fmt))
+#endif
+
 #endif /* SPICEPOWER_WS_COMPAT_H */
