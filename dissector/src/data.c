@@ -408,6 +408,9 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
     gboolean truncated;
     spp_tap_info_t tap = { 0 };
 
+    /* A header cut short is malformed before any of it is shown, the same on every release: 4.0's
+     * subtree checks its length against the data, 4.4's and later do not. */
+    tvb_ensure_bytes_exist(tvb, 0, hdr);
     ht = proto_tree_add_subtree(tree, tvb, 0, hdr, ett_data_header, NULL, mini ? "Mini header" : "Header");
     if (!mini)
         proto_tree_add_item(ht, hf_msg_serial, tvb, 0, 8, ENC_LITTLE_ENDIAN);

@@ -19,7 +19,7 @@ tools="$src/tools"
     cmake ninja-build gcc g++ pkg-config python3 libwireshark-dev wireshark-dev tshark
 echo "on-release: $release: $("$tools/in-debian-root.sh" "$root" -- tshark --version 2>/dev/null | head -n 1)"
 "$tools/in-debian-root.sh" "$root" --bind "$src:/src:ro" -- /bin/sh -ec '
-    cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    cmake --fresh -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DWITH_SPICE=OFF -DWITH_HARNESS=OFF -DWITH_CONFORMANCE=OFF -DWITH_FUZZERS=OFF >/build.configure.log \
         || { cat /build.configure.log; exit 1; }
     cmake --build /build
