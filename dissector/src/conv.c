@@ -52,7 +52,7 @@ typedef struct {
     address      server_addr;
     guint32      server_port;
     gboolean     routed;        /* handed to the built-in SPICE dissector */
-    wmem_list_t *pending;       /* power requests awaiting an answer (first pass) */
+    spp_pending_t *pending;     /* power requests awaiting an answer (first pass) */
     const char  *midstream;     /* captured after the link: what was assumed, else NULL */
     guint32      midstream_frame;   /* frame of its first PDU, which carries the expert note */
 } spp_conv_t;
@@ -288,7 +288,7 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
     c->versions = wmem_tree_new(wmem_file_scope());
     c->live.phase[SPP_FROM_CLIENT] = SPP_PHASE_LINK;
     c->live.phase[SPP_FROM_SERVER] = SPP_PHASE_LINK;
-    c->pending = wmem_list_new(wmem_file_scope());
+    c->pending = spp_pending_new();
 
     /* Who is the server? The client speaks first, so the sender of the first "REDQ" is the
      * client unless the bytes are recognisably a link reply (caps offset 178). Anything else

@@ -61,7 +61,7 @@ class Sandbox:
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def tshark(self, *argv, check=True, plugin_dir=True, extra_env=None):
+    def tshark(self, *argv, check=True, plugin_dir=True, extra_env=None, discard_output=False):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home,
@@ -74,8 +74,8 @@ class Sandbox:
         cmd = [self.args.tshark] + list(argv)
         if self.privileged:
             cmd = [self.args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", "--"] + cmd
-        p = subprocess.run(cmd, env=env, cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True)
+        p = subprocess.run(cmd, env=env, cwd=self.dir, stdout=subprocess.DEVNULL if discard_output else subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
         if check and p.returncode != 0:
             raise TestFailure("tshark failed (exit %d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
         # tshark reports dissector bugs and plugin load failures on stderr but exits 0.
