@@ -9,6 +9,8 @@
 
 static int hf_msg_serial = -1;
 static int hf_msg_type = -1;
+static int hf_client_type = -1;
+static int hf_server_type = -1;
 static int hf_msg_size = -1;
 static int hf_msg_sub_list = -1;
 static int hf_msg_body = -1;
@@ -414,7 +416,12 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
     ht = proto_tree_add_subtree(tree, tvb, 0, hdr, ett_data_header, NULL, mini ? "Mini header" : "Header");
     if (!mini)
         proto_tree_add_item(ht, hf_msg_serial, tvb, 0, 8, ENC_LITTLE_ENDIAN);
-    type_item = proto_tree_add_item_ret_uint(ht, hf_msg_type, tvb, off, 2, ENC_LITTLE_ENDIAN, &type);
+    /* Type names depend on the direction, so each direction has a field of its own, with names
+     * that work in filters and columns; spicepower.msg.type, hidden, matches either direction. */
+    ti = proto_tree_add_item(ht, hf_msg_type, tvb, off, 2, ENC_LITTLE_ENDIAN);
+    proto_item_set_hidden(ti);
+    type_item = proto_tree_add_item_ret_uint(ht, ctx->dir == SPP_FROM_CLIENT ? hf_client_type : hf_server_type,
+                                             tvb, off, 2, ENC_LITTLE_ENDIAN, &type);
     size_item = proto_tree_add_item_ret_uint(ht, hf_msg_size, tvb, off + 2, 4, ENC_LITTLE_ENDIAN, &size);
     if (!mini)
         proto_tree_add_item(ht, hf_msg_sub_list, tvb, 14, 4, ENC_LITTLE_ENDIAN);
@@ -477,7 +484,14 @@ spp_data_register(expert_module_t *expert)
             "Message serial (full header only)", HFILL } },
         { &hf_msg_type,
           { "Type", "spicepower.msg.type", FT_UINT16, BASE_DEC, NULL, 0x0,
-            "Message type; names depend on the direction", HFILL } },
+            "Message type in either direction (hidden; the named fields are spicepower.client.type "
+            "and spicepower.server.type)", HFILL } },
+        { &hf_client_type,
+          { "Type", "spicepower.client.type", FT_UINT16, BASE_DEC, VALS(spp_client_msg_vals), 0x0,
+            "Type of a message from the client", HFILL } },
+        { &hf_server_type,
+          { "Type", "spicepower.server.type", FT_UINT16, BASE_DEC, VALS(spp_server_msg_vals), 0x0,
+            "Type of a message from the server", HFILL } },
         { &hf_msg_size,
           { "Size", "spicepower.msg.size", FT_UINT32, BASE_DEC, NULL, 0x0, "Body size", HFILL } },
         { &hf_msg_sub_list,

@@ -508,6 +508,27 @@ def cmd_consistency(args, sandbox):
         print("ok", name)
 
 
+# Named message types in display filters: each direction's field has its own value names.
+NAMED_FILTERS = [
+    ('spicepower.client.type == "RESET"', "spicepower.msg.type == 101 && spicepower.direction == 0"),
+    ('spicepower.server.type == "RESULT"', "spicepower.msg.type == 102 && spicepower.direction == 1"),
+    ('spicepower.server.type == "STATE"', "spicepower.msg.type == 101 && spicepower.direction == 1"),
+]
+
+
+def cmd_filters(args, sandbox):
+    """A filter by type name selects exactly the frames that the number and direction select."""
+    for name in args.names:
+        kind, capture, options = prepare_capture(args, sandbox, name)
+        for by_name, by_number in NAMED_FILTERS:
+            frames = [sandbox.tshark(*(["-r", capture, "-n", "-Y", f, "-T", "fields", "-e", "frame.number"]
+                                       + options["tshark"])).stdout.split() for f in (by_name, by_number)]
+            if not frames[1] or frames[0] != frames[1]:
+                raise TestFailure("%s: '%s' selects frames %s, '%s' frames %s" % (
+                    name, by_name, frames[0], by_number, frames[1]))
+        print("ok", name)
+
+
 def cmd_install(args, sandbox):
     """`cmake --install --component dissector` (into a DESTDIR) must put spicepower.so in the
     global plugin dir that this tshark searches, not somewhere under CMAKE_INSTALL_PREFIX."""
@@ -633,7 +654,8 @@ def main():
     ap.add_argument("--pcap-only", metavar="OUT", help="check: only build the capture of the first name")
     ap.add_argument("--cmake", default="cmake")
     ap.add_argument("--build-dir", help="install: the build tree to install from")
-    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install", "random"])
+    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install", "random",
+                                        "filters"])
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
 
@@ -649,7 +671,7 @@ def main():
             return 0
         {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
          "consistency": cmd_consistency, "install": cmd_install,
-         "random": cmd_random}[args.command](args, sandbox)
+         "random": cmd_random, "filters": cmd_filters}[args.command](args, sandbox)
     except TestFailure as e:
         print("FAIL:", e, file=sys.stderr)
         return 1
