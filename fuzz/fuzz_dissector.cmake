@@ -1,26 +1,15 @@
 # fuzz_dissector: the spicepower Wireshark plugin in process against Debian's libwireshark.
 # The plugin's sources are compiled into the target with the fuzzer flags; libwireshark is not
 # instrumented (Debian's build). Input layout: docs in fuzz/fuzz_dissector.c and dissector/src/conv.c.
-find_package(Wireshark 4.0 CONFIG QUIET)
-if(NOT Wireshark_FOUND OR NOT TARGET epan)
-  message(WARNING "fuzz_dissector skipped: WiresharkConfig.cmake not found (Debian packages "
-                  "'wireshark-dev' and 'libwireshark-dev')")
+if(NOT TARGET spicepower_sources)
+  message(WARNING "fuzz_dissector skipped: the plugin is not configured (WITH_DISSECTOR=OFF or no "
+                  "Debian packages 'wireshark-dev' and 'libwireshark-dev')")
   return()
 endif()
 
-set(spp_dissector_src "${PROJECT_SOURCE_DIR}/dissector/src")
 spp_add_fuzzer(fuzz_dissector
-  SOURCES
-    "${CMAKE_CURRENT_SOURCE_DIR}/fuzz_dissector.c"
-    "${spp_dissector_src}/plugin.c"
-    "${spp_dissector_src}/conv.c"
-    "${spp_dissector_src}/link.c"
-    "${spp_dissector_src}/data.c"
-    "${spp_dissector_src}/analysis.c"
-    "${spp_dissector_src}/stats.c"
-  LIBS epan wiretap wsutil spicepower_protocol
-  INCLUDES "${spp_dissector_src}"
-  DEFINITIONS SPICEPOWER_VERSION="${PROJECT_VERSION}" HAVE_SSIZE_T
+  SOURCES "${CMAKE_CURRENT_SOURCE_DIR}/fuzz_dissector.c"
+  LIBS spicepower_sources wiretap wsutil
   SMOKE_SECONDS 20
   ENVIRONMENT WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 WIRESHARK_DEBUG_WMEM_OVERRIDE=simple G_SLICE=always-malloc
               FUZZ_DISSECTOR_VISIBLE_TREE=1 FUZZ_DISSECTOR_COLUMNS=1 ASAN_OPTIONS=detect_leaks=0

@@ -53,7 +53,12 @@ if [ -f "$stamp" ] && [ ${#missing[@]} -eq 0 ]; then
 fi
 
 started=$(date +%s)
-in_root() { chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+# A command in the root, with /proc mounted in a mount namespace of its own: nothing stays mounted
+# on the host, however the command ends.
+in_root() {
+    unshare --mount -- /bin/sh -c "mount --make-rprivate / && mount -t proc proc '$dir/proc' && exec chroot '$dir' \
+        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \"\$@\"" in-root "$@"
+}
 
 if [ ! -f "$stamp" ]; then
     rm -rf "$dir"
@@ -75,15 +80,11 @@ else
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
-    mount -t proc proc "$dir/proc"
-    trap 'umount "$dir/proc" 2>/dev/null || true' EXIT
     in_root apt-get update -qq || die "apt-get update in the $release root failed"
     echo "debian-root: installing into the $release root:" "${missing[@]}" >&2
     in_root apt-get install -y -qq --no-install-recommends ${backports:+-t "$backports"} "${missing[@]}" </dev/null \
         >"$dir.apt.log" 2>&1 || die "installing ${missing[*]} in the $release root failed; its log: $dir.apt.log"
     in_root apt-get clean
-    umount "$dir/proc"
-    trap - EXIT
     printf 'package=%s\n' "${missing[@]}" >>"$stamp.partial"
 fi
 mv "$stamp.partial" "$stamp"

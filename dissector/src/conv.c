@@ -12,6 +12,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "spicepower.h"
+#include "ws-compat.h"
 
 #include <epan/conversation.h>
 #include <epan/prefs.h>
@@ -51,7 +52,7 @@ typedef struct {
     address      server_addr;
     guint32      server_port;
     gboolean     routed;        /* handed to the built-in SPICE dissector */
-    wmem_list_t *pending;       /* power requests awaiting an answer (first pass) */
+    spp_pending_t *pending;     /* power requests awaiting an answer (first pass) */
     const char  *midstream;     /* captured after the link: what was assumed, else NULL */
     guint32      midstream_frame;   /* frame of its first PDU, which carries the expert note */
 } spp_conv_t;
@@ -172,7 +173,7 @@ spp_peek_link_channel(tvbuff_t *tvb)
         (tvb_captured_length(tvb) < SPP_LINK_HEADER_SIZE + SPP_LINK_MESS_SIZE ||
          tvb_get_letohl(tvb, SPP_LINK_HEADER_SIZE + 14) != SPP_LINK_MESS_SIZE))
         return -1;
-    return tvb_get_guint8(tvb, SPP_LINK_HEADER_SIZE + 4);
+    return spp_tvb_get_uint8(tvb, SPP_LINK_HEADER_SIZE + 4);
 }
 
 /* Is the segment in tvb a run of data messages with this header, as the power channel sends
@@ -287,7 +288,7 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
     c->versions = wmem_tree_new(wmem_file_scope());
     c->live.phase[SPP_FROM_CLIENT] = SPP_PHASE_LINK;
     c->live.phase[SPP_FROM_SERVER] = SPP_PHASE_LINK;
-    c->pending = wmem_list_new(wmem_file_scope());
+    c->pending = spp_pending_new();
 
     /* Who is the server? The client speaks first, so the sender of the first "REDQ" is the
      * client unless the bytes are recognisably a link reply (caps offset 178). Anything else
@@ -412,7 +413,7 @@ dissect_spp_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data 
  * The built-in SPICE heuristic accepts the same bytes, so this one must claim every link
  * (ours runs first: plugin heuristics are registered last and the list is prepended) and
  * hand the channels that are not ours to the built-in dissector. */
-static gboolean
+static spp_heur_result_t
 dissect_spp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     conversation_t *conv;
@@ -469,7 +470,7 @@ dissect_spp_fuzz(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 
     if (tvb_captured_length(tvb) < 1)
         return 0;
-    control = tvb_get_guint8(tvb, 0);
+    control = spp_tvb_get_uint8(tvb, 0);
 
     st = wmem_new0(pinfo->pool, spp_state_t);
     st->phase[SPP_FROM_CLIENT] = st->phase[SPP_FROM_SERVER] = phases[(control & SPP_FUZZ_PHASE) >> 2];

@@ -5,9 +5,12 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "spicepower.h"
+#include "ws-compat.h"
 
 static int hf_msg_serial = -1;
 static int hf_msg_type = -1;
+static int hf_client_type = -1;
+static int hf_server_type = -1;
 static int hf_msg_size = -1;
 static int hf_msg_sub_list = -1;
 static int hf_msg_body = -1;
@@ -180,7 +183,7 @@ spp_disconnecting(tvbuff_t *body, packet_info *pinfo, proto_tree *tree)
         return tvb_reported_length(body);
     proto_tree_add_item(tree, hf_disconnecting_time_stamp, body, 0, 8, ENC_LITTLE_ENDIAN);
     proto_tree_add_item_ret_uint(tree, hf_disconnecting_reason, body, 8, 4, ENC_LITTLE_ENDIAN, &reason);
-    col_append_fstr(pinfo->cinfo, COL_INFO, " %s", val_to_str(reason, spp_link_error_vals, "%u"));
+    col_append_fstr(pinfo->cinfo, COL_INFO, " %s", spp_val_to_str(pinfo->pool, reason, spp_link_error_vals, "%u"));
     return 12;
 }
 
@@ -207,7 +210,7 @@ spp_notify(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
     proto_tree_add_item_ret_display_string(tree, hf_notify_message, body, SPP_MSG_NOTIFY_SIZE, len,
                                            ENC_UTF_8, pinfo->pool, &text);
     col_append_fstr(pinfo->cinfo, COL_INFO, " %s \"%s\"",
-                    val_to_str(severity, spp_notify_severity_vals, "severity %u"), text ? text : "");
+                    spp_val_to_str(pinfo->pool, severity, spp_notify_severity_vals, "severity %u"), text ? text : "");
 
     if (present > len) {
         guint32 nul;
@@ -225,9 +228,9 @@ spp_notify(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t *ctx,
     if (spp_is_power(ctx) && severity == SPP_NOTIFY_SEVERITY_ERROR &&
         visibility == SPP_NOTIFY_VISIBILITY_HIGH &&
         !(ctx->st->channel_caps[SPP_FROM_CLIENT] & SPP_CAP_MASK(SPP_POWER_CAP_RESULT))) {
-        proto_item_append_text(what_item, " (%s)", val_to_str(what, spp_power_result_vals, "result %u"));
+        proto_item_append_text(what_item, " (%s)", spp_val_to_str(pinfo->pool, what, spp_power_result_vals, "result %u"));
         expert_add_info_format(pinfo, what_item, &ei_spp_request_failed, "Power request failed: %s",
-                               val_to_str(what, spp_power_result_vals, "result %u"));
+                               spp_val_to_str(pinfo->pool, what, spp_power_result_vals, "result %u"));
         tap->has_result = TRUE;
         tap->code = what;
         tap->request = spp_track_response(body, pinfo, tree, ctx, 0, TRUE);
@@ -359,7 +362,7 @@ spp_power_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t
         ti = proto_tree_add_item_ret_uint(tree, hf_state, body, 0, 1, ENC_NA, &value);
         if (!try_val_to_str(value, spp_power_state_vals))
             expert_add_info_format(pinfo, ti, &ei_spp_bad_value, "Undefined power state %u", value);
-        col_append_fstr(pinfo->cinfo, COL_INFO, " %s", val_to_str(value, spp_power_state_vals, "%u"));
+        col_append_fstr(pinfo->cinfo, COL_INFO, " %s", spp_val_to_str(pinfo->pool, value, spp_power_state_vals, "%u"));
         tap->has_state = TRUE;
         tap->state = (guint8)value;
         return SPP_MSG_POWER_STATE_SIZE;
@@ -380,9 +383,9 @@ spp_power_server(tvbuff_t *body, packet_info *pinfo, proto_tree *tree, spp_ctx_t
     ti = proto_tree_add_item_ret_uint(tree, hf_result_code, body, 2, 4, ENC_LITTLE_ENDIAN, &value);
     if (value != SPP_POWER_RESULT_OK)
         expert_add_info_format(pinfo, ti, &ei_spp_request_failed, "%s failed: %s",
-                               val_to_str(request, spp_power_request_vals, "request %u"),
-                               val_to_str(value, spp_power_result_vals, "result %u"));
-    col_append_fstr(pinfo->cinfo, COL_INFO, " %s", val_to_str(value, spp_power_result_vals, "%u"));
+                               spp_val_to_str(pinfo->pool, request, spp_power_request_vals, "request %u"),
+                               spp_val_to_str(pinfo->pool, value, spp_power_result_vals, "result %u"));
+    col_append_fstr(pinfo->cinfo, COL_INFO, " %s", spp_val_to_str(pinfo->pool, value, spp_power_result_vals, "%u"));
     tap->has_result = TRUE;
     tap->request = (guint16)request;
     tap->code = value;
@@ -407,10 +410,18 @@ spp_data_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
     gboolean truncated;
     spp_tap_info_t tap = { 0 };
 
+    /* A header cut short is malformed before any of it is shown, the same on every release: 4.0's
+     * subtree checks its length against the data, 4.4's and later do not. */
+    tvb_ensure_bytes_exist(tvb, 0, hdr);
     ht = proto_tree_add_subtree(tree, tvb, 0, hdr, ett_data_header, NULL, mini ? "Mini header" : "Header");
     if (!mini)
         proto_tree_add_item(ht, hf_msg_serial, tvb, 0, 8, ENC_LITTLE_ENDIAN);
-    type_item = proto_tree_add_item_ret_uint(ht, hf_msg_type, tvb, off, 2, ENC_LITTLE_ENDIAN, &type);
+    /* Type names depend on the direction, so each direction has a field of its own, with names
+     * that work in filters and columns; spicepower.msg.type, hidden, matches either direction. */
+    ti = proto_tree_add_item(ht, hf_msg_type, tvb, off, 2, ENC_LITTLE_ENDIAN);
+    proto_item_set_hidden(ti);
+    type_item = proto_tree_add_item_ret_uint(ht, ctx->dir == SPP_FROM_CLIENT ? hf_client_type : hf_server_type,
+                                             tvb, off, 2, ENC_LITTLE_ENDIAN, &type);
     size_item = proto_tree_add_item_ret_uint(ht, hf_msg_size, tvb, off + 2, 4, ENC_LITTLE_ENDIAN, &size);
     if (!mini)
         proto_tree_add_item(ht, hf_msg_sub_list, tvb, 14, 4, ENC_LITTLE_ENDIAN);
@@ -473,7 +484,14 @@ spp_data_register(expert_module_t *expert)
             "Message serial (full header only)", HFILL } },
         { &hf_msg_type,
           { "Type", "spicepower.msg.type", FT_UINT16, BASE_DEC, NULL, 0x0,
-            "Message type; names depend on the direction", HFILL } },
+            "Message type in either direction (hidden; the named fields are spicepower.client.type "
+            "and spicepower.server.type)", HFILL } },
+        { &hf_client_type,
+          { "Type", "spicepower.client.type", FT_UINT16, BASE_DEC, VALS(spp_client_msg_vals), 0x0,
+            "Type of a message from the client", HFILL } },
+        { &hf_server_type,
+          { "Type", "spicepower.server.type", FT_UINT16, BASE_DEC, VALS(spp_server_msg_vals), 0x0,
+            "Type of a message from the server", HFILL } },
         { &hf_msg_size,
           { "Size", "spicepower.msg.size", FT_UINT32, BASE_DEC, NULL, 0x0, "Body size", HFILL } },
         { &hf_msg_sub_list,

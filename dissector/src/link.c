@@ -6,7 +6,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "spicepower.h"
+#include "ws-compat.h"
 
+#include <epan/tfs.h>
 #include <wsutil/str_util.h>
 
 static int hf_link_magic = -1;
@@ -260,7 +262,7 @@ spp_link_client(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *
         expert_add_info_format(pinfo, ti, &ei_spp_channel_id, "Power channel id %u, only %u is defined",
                                id, SPP_POWER_CHANNEL_ID);
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "LINK %s:%u",
-                        val_to_str(type, spp_channel_type_vals, "channel %u"), id);
+                        spp_val_to_str(pinfo->pool, type, spp_channel_type_vals, "channel %u"), id);
     spp_link_caps(mess, pinfo, mt, 6, SPP_LINK_MESS_SIZE, ctx);
     ctx->st->link_seen[SPP_FROM_CLIENT] = TRUE;
 }
@@ -278,10 +280,10 @@ spp_link_server(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t *
     mt = proto_tree_add_subtree(tree, mess, 0, -1, ett_link_mess, NULL, "Link reply");
     ti = proto_tree_add_item_ret_uint(mt, hf_link_error, mess, 0, 4, ENC_LITTLE_ENDIAN, &error);
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "LINK_REPLY %s",
-                        val_to_str(error, spp_link_error_vals, "error %u"));
+                        spp_val_to_str(pinfo->pool, error, spp_link_error_vals, "error %u"));
     if (error != SPP_LINK_ERR_OK) {
         expert_add_info_format(pinfo, ti, &ei_spp_link_error, "Link refused: %s",
-                               val_to_str(error, spp_link_error_vals, "error %u"));
+                               spp_val_to_str(pinfo->pool, error, spp_link_error_vals, "error %u"));
         /* The server closes the connection; nothing after this can be followed. */
         ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_OPAQUE;
         ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_OPAQUE;
@@ -308,7 +310,7 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_OPAQUE;
         ti = proto_tree_add_item_ret_uint(tree, hf_auth_mechanism, tvb, 0, 4, ENC_LITTLE_ENDIAN, &value);
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "AUTH_MECHANISM %s",
-                            val_to_str(value, spp_auth_mechanism_vals, "%u"));
+                            spp_val_to_str(pinfo->pool, value, spp_auth_mechanism_vals, "%u"));
         ctx->st->auth_mech = value;
         if (value == SPP_AUTH_MECHANISM_SPICE) {
             ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_TICKET;
@@ -328,10 +330,10 @@ spp_link_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, spp_ctx_t 
         ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_DATA;
         ti = proto_tree_add_item_ret_uint(tree, hf_link_result, tvb, 0, 4, ENC_LITTLE_ENDIAN, &value);
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "LINK_RESULT %s",
-                            val_to_str(value, spp_link_error_vals, "error %u"));
+                            spp_val_to_str(pinfo->pool, value, spp_link_error_vals, "error %u"));
         if (value != SPP_LINK_ERR_OK) {
             expert_add_info_format(pinfo, ti, &ei_spp_link_error, "Link refused: %s",
-                                   val_to_str(value, spp_link_error_vals, "error %u"));
+                                   spp_val_to_str(pinfo->pool, value, spp_link_error_vals, "error %u"));
             ctx->st->phase[SPP_FROM_SERVER] = SPP_PHASE_OPAQUE;
             ctx->st->phase[SPP_FROM_CLIENT] = SPP_PHASE_OPAQUE;
         }

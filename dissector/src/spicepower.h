@@ -79,14 +79,28 @@ typedef struct {
     guint32  rsp_frame;
     nstime_t req_time;
     guint16  req_type;
+    guint64  seq;               /* order of the request among all of its connection's */
 } spp_transaction_t;
+
+/* The power requests of one connection still waiting for an answer (first pass), one queue per
+ * action, oldest first: a RESULT finds its request at the head of one queue, a NOTIFY at one of
+ * three tails, so that a capture full of answers nobody asked for costs linear time. */
+#define SPP_POWER_ACTIONS 3                /* RESET, POWEROFF, POWERON: 101 to 103 */
+#define SPP_MAX_OPEN_REQUESTS 256          /* beyond this, requests are not tracked (expert info) */
+typedef struct {
+    wmem_list_t *by_action[SPP_POWER_ACTIONS];
+    guint        open;
+    guint64      next_seq;
+} spp_pending_t;
+
+spp_pending_t *spp_pending_new(void);
 
 /* What the dissection of one PDU needs besides the bytes. */
 typedef struct {
     spp_state_t *st;            /* advanced by the PDU dissectors */
     spp_dir_t    dir;
     conversation_t *conv;       /* NULL for the stateless fuzz entry */
-    wmem_list_t *pending;       /* open power requests; NULL: no tracking (fuzz entry) */
+    spp_pending_t *pending;     /* open power requests; NULL: no tracking (fuzz entry) */
     guint32      pdu_index;     /* index of this PDU within its frame */
 } spp_ctx_t;
 

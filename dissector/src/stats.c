@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "spicepower.h"
+#include "ws-compat.h"
 
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
@@ -55,7 +56,7 @@ spp_stats_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U
     if (!info->is_data)
         return TAP_PACKET_DONT_REDRAW;
 
-    name = val_to_str_wmem(pinfo->pool, info->type, names, "Unknown (%u)");
+    name = spp_val_to_str(pinfo->pool, info->type, names, "Unknown (%u)");
     tick_stat_node(st, st_str_messages, 0, TRUE);
     node = tick_stat_node(st, info->dir == SPP_FROM_CLIENT ? "Client to server" : "Server to client",
                           st_node_messages, TRUE);
@@ -67,13 +68,13 @@ spp_stats_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U
     }
     if (info->has_result) {
         tick_stat_node(st, st_str_results, 0, TRUE);
-        node = tick_stat_node(st, val_to_str_wmem(pinfo->pool, info->request, spp_client_msg_vals, "request %u"),
+        node = tick_stat_node(st, spp_val_to_str(pinfo->pool, info->request, spp_client_msg_vals, "request %u"),
                               st_node_results, TRUE);
-        tick_stat_node(st, val_to_str_wmem(pinfo->pool, info->code, spp_power_result_vals, "code %u"), node, FALSE);
+        tick_stat_node(st, spp_val_to_str(pinfo->pool, info->code, spp_power_result_vals, "code %u"), node, FALSE);
     }
     if (info->has_state) {
         tick_stat_node(st, st_str_states, 0, TRUE);
-        tick_stat_node(st, val_to_str_wmem(pinfo->pool, info->state, spp_power_state_vals, "state %u"),
+        tick_stat_node(st, spp_val_to_str(pinfo->pool, info->state, spp_power_state_vals, "state %u"),
                        st_node_states, FALSE);
     }
     return TAP_PACKET_REDRAW;

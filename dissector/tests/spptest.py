@@ -61,7 +61,7 @@ class Sandbox:
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def tshark(self, *argv, check=True, plugin_dir=True, extra_env=None):
+    def tshark(self, *argv, check=True, plugin_dir=True, extra_env=None, discard_output=False):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home,
@@ -74,8 +74,8 @@ class Sandbox:
         cmd = [self.args.tshark] + list(argv)
         if self.privileged:
             cmd = [self.args.setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", "--"] + cmd
-        p = subprocess.run(cmd, env=env, cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True)
+        p = subprocess.run(cmd, env=env, cwd=self.dir, stdout=subprocess.DEVNULL if discard_output else subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
         if check and p.returncode != 0:
             raise TestFailure("tshark failed (exit %d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
         # tshark reports dissector bugs and plugin load failures on stderr but exits 0.
@@ -154,7 +154,7 @@ def parse_recipe(path):
                 clock += float(s.split()[1]) / 1000.0
             elif s[0] in "<>":
                 if cur is None:
-                    cur = (40000, 5930, [])
+                    cur = (40001, 5930, [])
                     conns.append(cur)
                 clock += 0.001
                 cur[2].append([clock, "I" if s[0] == ">" else "O", bytearray(parse_tokens(s[1:], where))])
@@ -254,15 +254,27 @@ def collect_experts(node, out):
             collect_experts(v, out)
 
 
-def summarise(sandbox, capture, options):
-    passes = ["-2"] if options["two_pass"] else []
-    base = ["-r", capture, "-n"] + passes + options["tshark"]
-    js = json.loads(sandbox.tshark(*(base + ["-T", "json", "--no-duplicate-keys"])).stdout)
+# Wireshark 4.4 and later name the frame that completes a TCP reassembly where 4.0 only says that a
+# segment belongs to one: the same fact, presented differently.
+REASSEMBLED_IN = re.compile(r"\[TCP PDU reassembled in \d+\]")
+TCP_REASSEMBLY_NOTE = re.compile(r" \[TCP (?:PDU reassembled in \d+|segment of a reassembled PDU)\]")
+
+
+def read_infos(sandbox, base):
+    """The Info column of each frame, by frame number, in 4.0's presentation."""
     info = sandbox.tshark(*(base + ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])).stdout
     infos = {}
     for line in info.splitlines():
         num, _, text = line.partition("\t")
-        infos[int(num)] = text
+        infos[int(num)] = REASSEMBLED_IN.sub("[TCP segment of a reassembled PDU]", text)
+    return infos
+
+
+def summarise(sandbox, capture, options):
+    passes = ["-2"] if options["two_pass"] else []
+    base = ["-r", capture, "-n"] + passes + options["tshark"]
+    js = json.loads(sandbox.tshark(*(base + ["-T", "json", "--no-duplicate-keys"])).stdout)
+    infos = read_infos(sandbox, base)
     frames = []
     for pkt in js:
         layers = pkt["_source"]["layers"]
@@ -365,11 +377,7 @@ def summarise_recorded(sandbox, capture, options):
     loopback window events ([TCP Window Full] and the like) do not enter the Info column."""
     base = ["-r", capture, "-n", "-2", "-o", "tcp.analyze_sequence_numbers:FALSE"] + options["tshark"]
     js = json.loads(sandbox.tshark(*(base + ["-T", "json", "--no-duplicate-keys"])).stdout)
-    info = sandbox.tshark(*(base + ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])).stdout
-    infos = {}
-    for line in info.splitlines():
-        num, _, text = line.partition("\t")
-        infos[int(num)] = text
+    infos = read_infos(sandbox, base)
     streams = {}
     order = []
     for pkt in js:
@@ -417,7 +425,7 @@ def summarise_recorded(sandbox, capture, options):
         else:
             # the top protocols of its data frames, minus "tcp" (segments of a reassembly, or
             # frames the snaplen cut)
-            out.append({"dissector": "/".join(sorted(p for p in st["protocols"] if p != "tcp")) or "tcp"})
+            out.append({"dissector": "/".join(sorted(p for p in st["protocols"] if p not in ("tcp", ""))) or "tcp"})
     result = {"connections": out}
     if options["stats"]:
         stats = sandbox.tshark(*(["-r", capture, "-n", "-q", "-z", "spicepower,tree"] + options["tshark"])).stdout
@@ -473,7 +481,7 @@ def cmd_plugin(args, sandbox):
     if missing:
         raise TestFailure("fields missing: " + ", ".join(missing))
     heuristics = sandbox.tshark("-G", "heuristic-decodes").stdout.splitlines()
-    if ["tcp", "spicepower", "T"] not in [l.split("\t") for l in heuristics]:
+    if ["tcp", "spicepower", "T"] not in [l.split("\t")[:3] for l in heuristics]:
         raise TestFailure("heuristic spicepower not registered and enabled on tcp:\n" + "\n".join(heuristics))
     print("ok plugin: loaded from sandbox, %d required fields present" % len(required))
 
@@ -491,9 +499,33 @@ def cmd_consistency(args, sandbox):
             fields += ["-Y", "spicepower"]
         one = sandbox.tshark(*(["-r", capture, "-n"] + options["tshark"] + fields)).stdout
         two = sandbox.tshark(*(["-r", capture, "-n", "-2"] + options["tshark"] + fields)).stdout
+        # TCP's own note on a segment: from 4.4 on, only the second pass knows which frame
+        # completes the reassembly ("[TCP PDU reassembled in N]"); ours is the rest of the line.
+        one, two = (TCP_REASSEMBLY_NOTE.sub("", text) for text in (one, two))
         if one != two:
             diff = difflib.unified_diff(one.splitlines(), two.splitlines(), "one pass", "two passes", lineterm="")
             raise TestFailure("%s: passes disagree:\n%s" % (name, "\n".join(diff)))
+        print("ok", name)
+
+
+# Named message types in display filters: each direction's field has its own value names.
+NAMED_FILTERS = [
+    ('spicepower.client.type == "RESET"', "spicepower.msg.type == 101 && spicepower.direction == 0"),
+    ('spicepower.server.type == "RESULT"', "spicepower.msg.type == 102 && spicepower.direction == 1"),
+    ('spicepower.server.type == "STATE"', "spicepower.msg.type == 101 && spicepower.direction == 1"),
+]
+
+
+def cmd_filters(args, sandbox):
+    """A filter by type name selects exactly the frames that the number and direction select."""
+    for name in args.names:
+        kind, capture, options = prepare_capture(args, sandbox, name)
+        for by_name, by_number in NAMED_FILTERS:
+            frames = [sandbox.tshark(*(["-r", capture, "-n", "-Y", f, "-T", "fields", "-e", "frame.number"]
+                                       + options["tshark"])).stdout.split() for f in (by_name, by_number)]
+            if not frames[1] or frames[0] != frames[1]:
+                raise TestFailure("%s: '%s' selects frames %s, '%s' frames %s" % (
+                    name, by_name, frames[0], by_number, frames[1]))
         print("ok", name)
 
 
@@ -548,7 +580,7 @@ def cmd_random(args, sandbox):
     strict = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}   # canaries around every allocation
     sandbox.tshark("-r", capture, "-V", extra_env=strict)
     # the same bytes as one TCP stream from each side
-    lines = ["@conn 40000 5930", "> " + seeds[0].hex()]
+    lines = ["@conn 40001 5930", "> " + seeds[0].hex()]
     for _ in range(2000):
         data = bytearray(rng.choice(seeds[1:]))
         if rng.random() < 0.3 and data:
@@ -622,7 +654,8 @@ def main():
     ap.add_argument("--pcap-only", metavar="OUT", help="check: only build the capture of the first name")
     ap.add_argument("--cmake", default="cmake")
     ap.add_argument("--build-dir", help="install: the build tree to install from")
-    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install", "random"])
+    ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install", "random",
+                                        "filters"])
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
 
@@ -638,7 +671,7 @@ def main():
             return 0
         {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
          "consistency": cmd_consistency, "install": cmd_install,
-         "random": cmd_random}[args.command](args, sandbox)
+         "random": cmd_random, "filters": cmd_filters}[args.command](args, sandbox)
     except TestFailure as e:
         print("FAIL:", e, file=sys.stderr)
         return 1
