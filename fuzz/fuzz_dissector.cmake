@@ -1,11 +1,13 @@
 # fuzz_dissector: the spicepower Wireshark plugin in process against Debian's libwireshark.
 # The plugin's sources are compiled into the target with the fuzzer flags; libwireshark is not
 # instrumented (Debian's build). Input layout: docs in fuzz/fuzz_dissector.c and dissector/src/conv.c.
-if(NOT TARGET spicepower_sources)
-  message(WARNING "fuzz_dissector skipped: the plugin is not configured (WITH_DISSECTOR=OFF or no "
-                  "Debian packages 'wireshark-dev' and 'libwireshark-dev')")
+find_package(Wireshark CONFIG QUIET)
+if(NOT Wireshark_FOUND OR NOT TARGET epan)
+  message(WARNING "fuzz_dissector skipped: WiresharkConfig.cmake not found (Debian packages "
+                  "'wireshark-dev' and 'libwireshark-dev')")
   return()
 endif()
+include("${PROJECT_SOURCE_DIR}/dissector/sources.cmake")
 
 spp_add_fuzzer(fuzz_dissector
   SOURCES "${CMAKE_CURRENT_SOURCE_DIR}/fuzz_dissector.c"
