@@ -14,7 +14,7 @@
 
 #include <epan/proto_data.h>
 
-#define SPP_KEY_FRAME_TRANSACTIONS 0x100  /* p_add_proto_data key (file scope): PDU index -> transaction */
+#define SPP_KEY_FRAME_TRANSACTIONS 0x100  /* p_add_proto_data key (file scope): the frame's transactions */
 
 static int hf_response_in = -1;
 static int hf_request_in = -1;
@@ -45,25 +45,41 @@ spp_pending_queue(spp_pending_t *p, guint16 type)
 }
 
 /* The transactions of a frame's PDUs, found in one lookup whatever the number of PDUs in the
- * frame (a proto data key per PDU would make every lookup walk the frame's whole list). */
+ * frame (a proto data key per PDU would make every lookup walk the frame's whole list). Most
+ * frames carry one tracked PDU, so the first is kept in place and a map made only for more. */
+typedef struct {
+    guint32            first_index;
+    spp_transaction_t *first;
+    wmem_map_t        *more;    /* PDU index -> transaction, for the frame's other tracked PDUs */
+} spp_frame_transactions_t;
+
 static spp_transaction_t *
 spp_pdu_transaction(packet_info *pinfo, const spp_ctx_t *ctx)
 {
-    wmem_map_t *map = (wmem_map_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_spicepower,
-                                                     SPP_KEY_FRAME_TRANSACTIONS);
-    return map ? (spp_transaction_t *)wmem_map_lookup(map, GUINT_TO_POINTER(ctx->pdu_index)) : NULL;
+    spp_frame_transactions_t *f = (spp_frame_transactions_t *)p_get_proto_data(
+        wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_TRANSACTIONS);
+    if (!f)
+        return NULL;
+    if (f->first_index == ctx->pdu_index)
+        return f->first;
+    return f->more ? (spp_transaction_t *)wmem_map_lookup(f->more, GUINT_TO_POINTER(ctx->pdu_index)) : NULL;
 }
 
 static void
 spp_set_pdu_transaction(packet_info *pinfo, const spp_ctx_t *ctx, spp_transaction_t *t)
 {
-    wmem_map_t *map = (wmem_map_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_spicepower,
-                                                     SPP_KEY_FRAME_TRANSACTIONS);
-    if (!map) {
-        map = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_TRANSACTIONS, map);
+    spp_frame_transactions_t *f = (spp_frame_transactions_t *)p_get_proto_data(
+        wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_TRANSACTIONS);
+    if (!f) {
+        f = wmem_new0(wmem_file_scope(), spp_frame_transactions_t);
+        f->first_index = ctx->pdu_index;
+        f->first = t;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_spicepower, SPP_KEY_FRAME_TRANSACTIONS, f);
+        return;
     }
-    wmem_map_insert(map, GUINT_TO_POINTER(ctx->pdu_index), t);
+    if (!f->more)
+        f->more = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    wmem_map_insert(f->more, GUINT_TO_POINTER(ctx->pdu_index), t);
 }
 
 void
