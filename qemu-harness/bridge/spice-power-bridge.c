@@ -1,6 +1,7 @@
 /* spice-power-bridge: a SPICE server with the main and power channels, attached to a running
  * QEMU over QMP. Clients' power actions become QMP commands; QEMU's run state becomes STATE. */
 #include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +39,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "spice-power-bridge: %s\n", error_line);
         return 2;
     }
+
+    /* spice-server writes to clients with plain write(): a client that goes away while a reply is
+     * being written would raise SIGPIPE and end every session. As in QEMU, its usual host, the
+     * write fails with EPIPE instead and spice-server drops that client. */
+    signal(SIGPIPE, SIG_IGN);
 
     /* spice-server only offers multi-client mode through this variable, read by spice_server_init();
      * without it a new client's main channel disconnects the previous client. */

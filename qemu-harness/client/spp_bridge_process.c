@@ -30,6 +30,9 @@ static void die_with_parent(gpointer unused)
 {
     (void)unused;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* An ignored signal stays ignored across exec: the bridge must meet SIGPIPE as it does when a
+     * shell starts it, not as the test program that starts it happens to treat it. */
+    signal(SIGPIPE, SIG_DFL);
 }
 
 /* A private file holding the password, for --password-file. */
@@ -112,18 +115,26 @@ static gboolean port_listening(int port)
     return FALSE;
 }
 
+/* FALSE, with how the bridge ended, once it has exited (it is reaped then). */
+static gboolean still_running(SppBridgeProcess *bridge, GError **error)
+{
+    int status;
+    if (bridge->reaped || waitpid(bridge->pid, &status, WNOHANG) != bridge->pid)
+        return !bridge->reaped;
+    bridge->reaped = TRUE;
+    g_autoptr(GError) why = NULL;
+    g_spawn_check_wait_status(status, &why);
+    g_set_error(error, SPP_BRIDGE_PROCESS_ERROR, SPP_BRIDGE_PROCESS_ERROR_EXITED, "spice-power-bridge on port %d ended: %s",
+                bridge->port, why ? why->message : "exit status 0");
+    return FALSE;
+}
+
 static gboolean wait_listening(SppBridgeProcess *bridge, int timeout_ms, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
-        int status;
-        if (waitpid(bridge->pid, &status, WNOHANG) == bridge->pid) {
-            bridge->reaped = TRUE;
-            g_autoptr(GError) why = NULL;
-            g_spawn_check_wait_status(status, &why);
-            g_set_error(error, SPP_BRIDGE_PROCESS_ERROR, SPP_BRIDGE_PROCESS_ERROR_EXITED,
-                        "spice-power-bridge ended before listening on port %d: %s", bridge->port,
-                        why ? why->message : "exit status 0");
+        if (!still_running(bridge, error)) {
+            g_prefix_error(error, "before listening: ");
             return FALSE;
         }
         if (port_listening(bridge->port))
@@ -171,6 +182,11 @@ SppBridgeProcess *spp_bridge_process_start(const SppBridgeProcessSpec *spec, GEr
 int spp_bridge_process_port(const SppBridgeProcess *bridge)
 {
     return bridge->port;
+}
+
+gboolean spp_bridge_process_running(SppBridgeProcess *bridge, GError **error)
+{
+    return still_running(bridge, error);
 }
 
 void spp_bridge_process_stop(SppBridgeProcess *bridge)

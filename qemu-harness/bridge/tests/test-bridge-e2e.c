@@ -2,9 +2,12 @@
  * real SPICE client handshake over loopback (spp_power). Each test path starts its own QEMU and
  * bridge. Outcomes are checked where they happen: on the guest's serial, on a second QMP monitor,
  * and in the power channel's STATE and RESULT messages (spp_power checks their layout). */
+#include <arpa/inet.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -212,6 +215,42 @@ static void test_unannounced_action_sends_no_qmp(void)
     rig_free(rig);
 }
 
+/* A main-channel link message from a client that is gone before the reply: spice-server writes
+ * its reply in several write()s, and the second used to raise SIGPIPE and end the bridge. */
+static void link_and_close(int port)
+{
+    static const guint8 link[] = {
+        'R', 'E', 'D', 'Q', 2, 0, 0, 0, 2, 0, 0, 0, 22, 0, 0, 0, /* header: version 2.2, 22 bytes */
+        0, 0, 0, 0, SPP_CHANNEL_MAIN, 0,                            /* new session, main channel 0 */
+        1, 0, 0, 0, 0, 0, 0, 0, 18, 0, 0, 0,                        /* 1 common cap word at 18 */
+        0x0b, 0, 0, 0,                                              /* auth selection, SPICE, mini */
+    };
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof addr), ==, 0);
+    g_assert_cmpint(send(fd, link, sizeof link, MSG_NOSIGNAL), ==, (gssize)sizeof link);
+    close(fd);
+}
+
+static void test_client_gone_before_link_reply(void)
+{
+    Rig *rig = rig_new_with(ALL_ACTIONS, NULL, FALSE);
+    for (int i = 0; i <= 20; i++) {
+        g_usleep(20000);
+        g_autoptr(GError) err = NULL;
+        spp_bridge_process_running(rig->bridge, &err);
+        g_assert_no_error(err); /* not "killed by signal 13" */
+        if (i < 20)
+            link_and_close(spp_bridge_process_port(rig->bridge));
+    }
+    connect_client(rig);
+    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    rig_free(rig);
+}
+
 static void test_qemu_gone_then_back(void)
 {
     Rig *rig = rig_new(ALL_ACTIONS);
@@ -286,6 +325,7 @@ int main(int argc, char **argv)
     g_test_add_func("/bridge/poweroff-then-poweron", test_poweroff_then_poweron);
     g_test_add_func("/bridge/unannounced-action-sends-no-qmp", test_unannounced_action_sends_no_qmp);
     g_test_add_func("/bridge/qemu-gone-then-back", test_qemu_gone_then_back);
+    g_test_add_func("/bridge/client-gone-before-link-reply", test_client_gone_before_link_reply);
     g_test_add_func("/bridge/tls-channel-power", test_tls_channel_power);
     return g_test_run();
 }
