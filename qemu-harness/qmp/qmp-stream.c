@@ -85,7 +85,11 @@ gboolean spp_qmp_stream_next(SppQmpStream *stream, char **message, GError **erro
             break;
         case '{':
         case '[':
-            stream->depth++;
+            if (++stream->depth > SPP_QMP_STREAM_MAX_DEPTH) {
+                g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL,
+                            "garbage from QMP peer: a message nested deeper than %u levels", SPP_QMP_STREAM_MAX_DEPTH);
+                return FALSE;
+            }
             break;
         case '}':
         case ']':

@@ -11,6 +11,12 @@
 /* A message larger than this is treated as garbage rather than buffered forever. */
 #define SPP_QMP_STREAM_MAX_MESSAGE (64u * 1024u * 1024u)
 
+/* Nesting deeper than this is garbage too: QMP's deepest replies (query-named-block-nodes, with
+ * backing chains) stay within a few dozen levels, and json-glib parses recursively, so a peer
+ * sending 100,000 '[' would otherwise overflow the stack of whoever parses it. QEMU's own JSON
+ * parser stops at 1024. */
+#define SPP_QMP_STREAM_MAX_DEPTH 1024u
+
 typedef struct SppQmpStream SppQmpStream;
 
 SppQmpStream *spp_qmp_stream_new(void);

@@ -2,6 +2,7 @@
  * that real QEMU will not produce on demand (garbage, silence, late replies,
  * fragmentation), plus the event-queue contract. */
 #include "fake-qmp-peer.h"
+#include "qmp-stream.h"
 
 #include <string.h>
 
@@ -121,6 +122,46 @@ static void test_garbage_json(void)
     g_assert_false(spp_qmp_client_is_connected(client));
     g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
     g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL);
+    peer_finish(peer);
+}
+
+static char *nested_reply(const char *id, int levels)
+{
+    GString *reply = g_string_new("{\"return\": ");
+    for (int i = 0; i < levels; i++)
+        g_string_append_c(reply, '[');
+    for (int i = 0; i < levels; i++)
+        g_string_append_c(reply, ']');
+    g_string_append_printf(reply, ", \"id\": \"%s\"}\n", id);
+    return g_string_free(reply, FALSE);
+}
+
+/* A reply nested 100,000 levels deep (200 KB) made json-glib's recursive parser overflow the
+ * stack; the stream refuses it long before the parser sees it, and takes one just within the
+ * limit (a level for the reply object itself). */
+static void test_deep_nesting(void)
+{
+    g_autofree char *within = nested_reply("spp-2", SPP_QMP_STREAM_MAX_DEPTH - 1);
+    g_autofree char *deep = nested_reply("spp-3", 100000);
+    const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_RECV},
+        {STEP_SEND, within},
+        {STEP_RECV},
+        {STEP_SEND, deep},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    g_autoptr(SppQmpClient) client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) ok = spp_qmp_client_execute(client, "query-status", NULL, 2000, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(ok);
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 2000, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL);
+    g_assert_nonnull(strstr(error->message, "nested deeper than"));
+    g_assert_false(spp_qmp_client_is_connected(client));
     peer_finish(peer);
 }
 
@@ -367,6 +408,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/fake-peer/error_reply", test_error_reply);
     g_test_add_func("/qmp/fake-peer/garbage_json", test_garbage_json);
     g_test_add_func("/qmp/fake-peer/garbage_after_greeting", test_garbage_after_greeting);
+    g_test_add_func("/qmp/fake-peer/deep_nesting", test_deep_nesting);
     g_test_add_func("/qmp/fake-peer/timeout_then_late_reply", test_timeout_then_late_reply);
     g_test_add_func("/qmp/fake-peer/went_away", test_went_away);
     g_test_add_func("/qmp/fake-peer/split_messages", test_split_messages);
