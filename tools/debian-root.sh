@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes (once) a Debian root of another release with debootstrap from Debian's mirror, and installs the
 # named packages into it. The project uses such roots to build and test against other releases'
-# Wireshark and QEMU: binaries are run with the root's own loader and libraries (docs/debian-roots.md).
+# Wireshark and QEMU, built and run inside the root (tools/in-debian-root.sh; tools/README.md).
 #
 # usage: tools/debian-root.sh DIR RELEASE [PACKAGE...]
 #   RELEASE: bookworm, trixie, trixie-backports (trixie plus its backports, which packages come from
-#            first), forky or sid.
+#            first) or sid.
 #
 # A second run with the same release and packages already installed costs nothing: DIR/.spicepower-root
 # records what was made. Other packages are installed into the existing root. Runs as root (debootstrap
@@ -19,9 +19,9 @@ die() { echo "debian-root: $1" >&2; exit "${2:-1}"; }
 dir=$1 release=$2
 shift 2
 case "$release" in
-    bookworm | trixie | forky | sid) suite=$release backports= ;;
+    bookworm | trixie | sid) suite=$release backports= ;;
     trixie-backports) suite=trixie backports=trixie-backports ;;
-    *) die "unknown release '$release' (known: bookworm, trixie, trixie-backports, forky, sid)" 2 ;;
+    *) die "unknown release '$release' (known: bookworm, trixie, trixie-backports, sid)" 2 ;;
 esac
 for pkg in "$@"; do
     [[ "$pkg" =~ ^[a-z0-9][a-z0-9.+-]*$ ]] || die "'$pkg' is not a Debian package name" 2
