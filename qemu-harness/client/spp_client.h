@@ -33,7 +33,7 @@ typedef enum {
 } SppStatus;
 
 #define SPP_DEFAULT_TIMEOUT_MS 5000
-#define SPP_MAX_CAP_WORDS 16 /* caps words kept from the link reply */
+#define SPP_CLIENT_KEPT_CAP_WORDS 16 /* caps words this library keeps from a link reply (the protocol allows SPP_LINK_MAX_CAP_WORDS) */
 
 typedef struct SppConn SppConn;
 
@@ -56,10 +56,10 @@ typedef struct {
     int result_received; /* the u32 link result after the ticket arrived */
     uint32_t result;     /* link result (SPP_LINK_ERR_*) */
     uint8_t pub_key[SPP_TICKET_PUBKEY_BYTES];
-    uint32_t num_common_caps; /* as announced; words kept: min(n, SPP_MAX_CAP_WORDS) */
+    uint32_t num_common_caps; /* as announced; words kept: min(n, SPP_CLIENT_KEPT_CAP_WORDS) */
     uint32_t num_channel_caps;
-    uint32_t common_caps[SPP_MAX_CAP_WORDS];
-    uint32_t channel_caps[SPP_MAX_CAP_WORDS];
+    uint32_t common_caps[SPP_CLIENT_KEPT_CAP_WORDS];
+    uint32_t channel_caps[SPP_CLIENT_KEPT_CAP_WORDS];
 } SppLinkInfo;
 
 typedef struct {

@@ -25,13 +25,13 @@ int spp_conn_mini_header(const SppConn *conn)
 
 int spp_link_info_has_channel_cap(const SppLinkInfo *info, unsigned cap)
 {
-    uint32_t n = info->num_channel_caps < SPP_MAX_CAP_WORDS ? info->num_channel_caps : SPP_MAX_CAP_WORDS;
+    uint32_t n = info->num_channel_caps < SPP_CLIENT_KEPT_CAP_WORDS ? info->num_channel_caps : SPP_CLIENT_KEPT_CAP_WORDS;
     return spp_caps_test(info->channel_caps, n, cap);
 }
 
 int spp_link_info_has_common_cap(const SppLinkInfo *info, unsigned cap)
 {
-    uint32_t n = info->num_common_caps < SPP_MAX_CAP_WORDS ? info->num_common_caps : SPP_MAX_CAP_WORDS;
+    uint32_t n = info->num_common_caps < SPP_CLIENT_KEPT_CAP_WORDS ? info->num_common_caps : SPP_CLIENT_KEPT_CAP_WORDS;
     return spp_caps_test(info->common_caps, n, cap);
 }
 
@@ -108,10 +108,10 @@ static int read_link_reply(SppConn *conn, SppLinkInfo *info, int64_t deadline)
     info->num_common_caps = ncc;
     info->num_channel_caps = nch;
     for (uint32_t i = 0; i < ncc; i++)
-        if (i < SPP_MAX_CAP_WORDS)
+        if (i < SPP_CLIENT_KEPT_CAP_WORDS)
             info->common_caps[i] = spp_le32(r + off + 4 * i);
     for (uint32_t i = 0; i < nch; i++)
-        if (i < SPP_MAX_CAP_WORDS)
+        if (i < SPP_CLIENT_KEPT_CAP_WORDS)
             info->channel_caps[i] = spp_le32(r + off + 4 * (ncc + i));
     spp_take(conn, NULL, size);
     return SPP_OK;
