@@ -62,6 +62,16 @@ static gint64 deadline_after(gint64 timeout_ms)
     return g_get_monotonic_time() + timeout_ms * 1000;
 }
 
+/* Whether the deadline has passed: checked in every loop that reads, because a peer that keeps
+ * sending would otherwise never let poll() time out. */
+static gboolean deadline_passed(gint64 deadline, GError **error)
+{
+    if (deadline == NO_DEADLINE || g_get_monotonic_time() < deadline)
+        return FALSE;
+    g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT, "timed out waiting for QMP");
+    return TRUE;
+}
+
 /* Milliseconds poll() may sleep before the deadline, rounded up; -1 = forever. */
 static int poll_timeout(gint64 deadline)
 {
@@ -172,6 +182,9 @@ static JsonNode *read_message(SppQmpClient *client, gint64 deadline, GError **er
 {
     if (!check_alive(client, error))
         return NULL;
+    /* Past the deadline, one read without waiting still takes what is there (pump() relies on
+     * it); after that, a peer whose bytes keep coming without completing a message gets no more. */
+    gboolean last_read = FALSE;
     for (;;) {
         g_autofree char *text = NULL;
         GError *stream_error = NULL;
@@ -181,6 +194,9 @@ static JsonNode *read_message(SppQmpClient *client, gint64 deadline, GError **er
             set_fatal(client, error, stream_error);
             return NULL;
         }
+        if (last_read && deadline_passed(deadline, error))
+            return NULL;
+        last_read = deadline != NO_DEADLINE && g_get_monotonic_time() >= deadline;
         if (!wait_fd(client, POLLIN, deadline, error))
             return NULL;
         gboolean got_bytes;
@@ -291,8 +307,11 @@ static JsonNode *wait_reply(SppQmpClient *client, const char *id, gint64 deadlin
         MessageKind kind;
         if (!classify(client, node, &kind, error))
             return NULL;
-        if (kind == MESSAGE_EVENT)
+        if (kind == MESSAGE_EVENT) {
+            if (deadline_passed(deadline, error))
+                return NULL;
             continue;
+        }
         if (kind == MESSAGE_GREETING) {
             set_fatal(client, error,
                       g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL, "garbage from QMP peer: unexpected greeting"));
@@ -386,6 +405,10 @@ SppQmpEvent *spp_qmp_client_wait_event(SppQmpClient *client, const char *name, S
             return NULL;
         if (kind != MESSAGE_EVENT)
             g_debug("QMP: dropping a reply nobody waits for");
+        if (deadline_passed(deadline, error)) {
+            g_prefix_error(error, "waiting for event %s: ", name != NULL ? name : "(any)");
+            return NULL;
+        }
     }
 }
 
@@ -395,7 +418,7 @@ int spp_qmp_client_pump(SppQmpClient *client, gint64 timeout_ms, GError **error)
     int messages = 0;
     if (!check_alive(client, error))
         return -1;
-    for (;;) {
+    while (messages < SPP_QMP_PUMP_MAX_MESSAGES) {
         /* Block only until the first message; after that, take only what is there. */
         gint64 wait_until = messages == 0 ? deadline : g_get_monotonic_time();
         GError *read_error = NULL;
@@ -415,6 +438,7 @@ int spp_qmp_client_pump(SppQmpClient *client, gint64 timeout_ms, GError **error)
             g_debug("QMP: dropping a reply nobody waits for");
         messages++;
     }
+    return messages;
 }
 
 const SppQmpEvent *spp_qmp_client_peek_event(SppQmpClient *client)

@@ -123,8 +123,11 @@ SppQmpEvent *spp_qmp_client_wait_event(SppQmpClient *client, const char *name, S
                                        gpointer user_data, gint64 timeout_ms, GError **error);
 
 /* Read whatever is available, up to timeout_ms (0 = do not block), queueing
- * events and dropping stale replies. Returns the number of messages read, or
- * -1 with error set when the connection failed. */
+ * events and dropping stale replies, but at most SPP_QMP_PUMP_MAX_MESSAGES, so that
+ * a peer that never stops sending cannot hold a main loop (a watch on the fd calls
+ * again while bytes remain). Returns the number of messages read, or -1 with error
+ * set when the connection failed. */
+#define SPP_QMP_PUMP_MAX_MESSAGES 256
 int spp_qmp_client_pump(SppQmpClient *client, gint64 timeout_ms, GError **error);
 
 /* The oldest queued event (borrowed) or NULL; it stays queued. */

@@ -1,5 +1,6 @@
 #include "fake-qmp-peer.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,14 +70,20 @@ static gpointer peer_main(gpointer data)
             break;
         }
         case STEP_SEND_BYTEWISE:
-            for (const char *c = step->text; *c != '\0'; c++) {
-                g_assert_cmpint(write(peer->fd, c, 1), ==, 1);
+            for (const char *c = step->text; *c != '\0' && send(peer->fd, c, 1, MSG_NOSIGNAL) == 1; c++)
                 g_usleep(200);
-            }
             break;
         case STEP_SLEEP_MS:
             g_usleep((gulong)step->ms * 1000);
             break;
+        case STEP_FLOOD_MS: {
+            gint64 until = g_get_monotonic_time() + (gint64)step->ms * 1000;
+            size_t length = strlen(step->text);
+            while (g_get_monotonic_time() < until &&
+                   (send(peer->fd, step->text, length, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0 || errno == EAGAIN))
+                ;
+            break;
+        }
         case STEP_CLOSE:
             close(peer->fd);
             peer->fd = -1;

@@ -16,8 +16,9 @@ typedef enum {
     STEP_REPLY,          /* read one request line, send text with %ID% replaced by its id */
     STEP_RECV,           /* read one request line and remember its id for %LAST%  */
     STEP_SEND_LAST,      /* send text with %LAST% replaced by the remembered id */
-    STEP_SEND_BYTEWISE,  /* send text one byte at a time, slowly */
+    STEP_SEND_BYTEWISE,  /* send text one byte at a time, slowly, until the client is gone */
     STEP_SLEEP_MS,       /* pause */
+    STEP_FLOOD_MS,       /* send text again and again for ms milliseconds, or until the client is gone */
     STEP_CLOSE,          /* close the socket */
     STEP_END,
 } StepKind;

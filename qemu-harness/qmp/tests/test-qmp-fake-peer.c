@@ -165,6 +165,46 @@ static void test_deep_nesting(void)
     peer_finish(peer);
 }
 
+/* A peer whose bytes never stop must not keep a call past its deadline, nor keep one pump busy:
+ * first an endless run of events, then a message that never ends, sent a byte at a time. */
+static void test_stream_never_stops(void)
+{
+    g_autofree char *endless = g_strnfill(4000, ' ');
+    endless[0] = '{';
+    const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_RECV},
+        {STEP_FLOOD_MS, "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 0}}\n", 2000},
+        {STEP_RECV},
+        {STEP_SEND_BYTEWISE, endless},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    SppQmpClient *client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time();
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 300, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 700 * 1000); /* 300 ms, not when the flood ends */
+    g_clear_error(&error);
+    g_usleep(50 * 1000); /* thousands of events wait in the socket */
+    int handled = spp_qmp_client_pump(client, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(handled, ==, SPP_QMP_PUMP_MAX_MESSAGES);
+
+    g_usleep(2000 * 1000); /* the flood is over */
+    while (spp_qmp_client_pump(client, 0, &error) > 0)
+        ;
+    g_assert_no_error(error);
+    start = g_get_monotonic_time();
+    g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 300, &error));
+    g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 1500 * 1000);
+    spp_qmp_client_free(client); /* the peer is still sending: it stops when the client is gone */
+    peer_finish(peer);
+}
+
 static void test_garbage_after_greeting(void)
 {
     static const Step bad_greeting[] = {
@@ -409,6 +449,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/fake-peer/garbage_json", test_garbage_json);
     g_test_add_func("/qmp/fake-peer/garbage_after_greeting", test_garbage_after_greeting);
     g_test_add_func("/qmp/fake-peer/deep_nesting", test_deep_nesting);
+    g_test_add_func("/qmp/fake-peer/stream_never_stops", test_stream_never_stops);
     g_test_add_func("/qmp/fake-peer/timeout_then_late_reply", test_timeout_then_late_reply);
     g_test_add_func("/qmp/fake-peer/went_away", test_went_away);
     g_test_add_func("/qmp/fake-peer/split_messages", test_split_messages);
