@@ -51,7 +51,8 @@ void spp_registry_remove_flat_dir(const char *dir)
     /* A few passes: unlinking while reading a directory may make the reader
      * miss entries on some file systems, and rmdir tells us if it did. */
     for (int pass = 0; pass < 3; pass++) {
-        int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* O_NOFOLLOW: a launch dir is never a symlink, and one swapped in must not be followed. */
+        int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dir_fd < 0)
             return;
         /* getdents64 rather than readdir: readdir may allocate. */

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -79,6 +80,15 @@ static gboolean is_qemu_of(pid_t pid, const char *dir)
     return strstr(cmdline, dir) != NULL;
 }
 
+/* Only a directory this user made as mkdtemp() makes them (mode 0700) can be a launch dir of ours:
+ * /tmp is shared, and a symlink or a directory that another user planted under the same name must
+ * not make us read, kill or delete anything. */
+static gboolean is_own_private_dir(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 0077) == 0;
+}
+
 guint spp_launcher_sweep_stale(void)
 {
     const char *tmp = g_get_tmp_dir();
@@ -91,6 +101,8 @@ guint spp_launcher_sweep_stale(void)
         if (!g_str_has_prefix(name, "spp-qemu-"))
             continue;
         g_autofree char *dir = g_build_filename(tmp, name, NULL);
+        if (!is_own_private_dir(dir))
+            continue;
         pid_t owner = read_pid(dir, OWNER_FILE);
         if (owner == 0 || owner == getpid() || process_exists(owner))
             continue; /* not ours to judge, ours, or still in use */

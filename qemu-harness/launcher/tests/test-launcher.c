@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -505,6 +506,66 @@ static void test_child_sigkill_still_kills_qemu(void)
     g_free(launch.tmpdir);
 }
 
+/* A launch dir that another user could have planted: a symlink named like a launch dir to a
+ * directory of the victim's, a world-writable dir, and (as root) a dir owned by someone else.
+ * Each holds the marks of a dead owner; the sweep must leave all of them, and what they point
+ * at, alone. */
+static char *plant(const char *tmp, const char *kind, pid_t dead)
+{
+    g_autofree char *name = g_strdup_printf("spp-qemu-decoy-%s-%d", kind, (int)getpid());
+    char *path = g_build_filename(tmp, name, NULL);
+    g_autofree char *owner = g_build_filename(path, "owner.pid", NULL);
+    g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
+    g_autofree char *text = g_strdup_printf("%d\n", (int)dead);
+    g_assert_true(g_file_set_contents(owner, text, -1, NULL));
+    return path;
+}
+
+static pid_t dead_pid(void)
+{
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    return child;
+}
+
+static void test_sweep_spares_planted_dirs(void)
+{
+    const char *tmp = g_get_tmp_dir();
+    pid_t dead = dead_pid();
+    g_autofree char *victim = g_dir_make_tmp("victim-XXXXXX", NULL);
+    g_autofree char *precious = g_build_filename(victim, "owner.pid", NULL);
+    g_autofree char *text = g_strdup_printf("%d\n", (int)dead);
+    g_assert_true(g_file_set_contents(precious, text, -1, NULL));
+    g_autofree char *link = g_strdup_printf("%s/spp-qemu-decoy-link-%d", tmp, (int)getpid());
+    g_assert_cmpint(symlink(victim, link), ==, 0);
+
+    g_autofree char *open_dir = plant(tmp, "open", dead);
+    g_assert_cmpint(chmod(open_dir, 0777), ==, 0);
+    g_autofree char *foreign = NULL;
+    if (geteuid() == 0) {
+        foreign = plant(tmp, "foreign", dead);
+        g_assert_cmpint(chown(foreign, 65534, 65534), ==, 0);
+    }
+
+    spp_launcher_sweep_stale();
+    g_assert_true(g_file_test(precious, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(open_dir, G_FILE_TEST_IS_DIR));
+    if (foreign)
+        g_assert_true(g_file_test(foreign, G_FILE_TEST_IS_DIR));
+
+    unlink(link);
+    const char *planted[] = {open_dir, foreign, victim};
+    for (size_t i = 0; i < G_N_ELEMENTS(planted); i++) {
+        if (!planted[i])
+            continue;
+        g_autofree char *mark = g_build_filename(planted[i], "owner.pid", NULL);
+        unlink(mark);
+        g_rmdir(planted[i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && g_str_has_prefix(argv[1], CHILD_MODE_OPTION))
@@ -532,6 +593,7 @@ int main(int argc, char **argv)
     g_test_add_func("/launcher/teardown/child_sigterm", test_child_sigterm_cleans_up);
     g_test_add_func("/launcher/teardown/child_exit", test_child_exit_cleans_up);
     g_test_add_func("/launcher/teardown/child_sigkill", test_child_sigkill_still_kills_qemu);
+    g_test_add_func("/launcher/sweep/spares_planted_dirs", test_sweep_spares_planted_dirs);
     int result = g_test_run();
     g_free(self_path);
     return result;
