@@ -72,15 +72,11 @@ static gboolean deadline_passed(gint64 deadline, GError **error)
     return TRUE;
 }
 
-/* Milliseconds poll() may sleep before the deadline, rounded up; -1 = forever. */
-static int poll_timeout(gint64 deadline)
+/* The deadline on spp_io's clock: g_get_monotonic_time() is CLOCK_MONOTONIC too, in microseconds;
+ * rounded up, so that a wait never ends before the deadline. */
+static int64_t io_deadline(gint64 deadline)
 {
-    if (deadline == NO_DEADLINE)
-        return -1;
-    gint64 left_us = deadline - g_get_monotonic_time();
-    if (left_us <= 0)
-        return 0;
-    return (int)MIN((left_us + 999) / 1000, G_MAXINT);
+    return deadline == NO_DEADLINE ? -1 : (deadline + 999) / 1000;
 }
 
 /* Marks the connection dead with this error and also reports it to the caller. */
@@ -108,22 +104,15 @@ static void set_went_away(SppQmpClient *client, GError **error, const char *how)
 /* Waits until fd is ready for events or the deadline passes. */
 static gboolean wait_fd(SppQmpClient *client, short events, gint64 deadline, GError **error)
 {
-    for (;;) {
-        struct pollfd pfd = {.fd = client->fd, .events = events};
-        int timeout = poll_timeout(deadline);
-        int ready = poll(&pfd, 1, timeout);
-        if (ready > 0)
-            return TRUE;
-        if (ready == 0) {
-            g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT, "timed out waiting for QMP");
-            return FALSE;
-        }
-        if (errno != EINTR) {
-            set_fatal(client, error,
-                      g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_IO, "poll on QMP socket: %s", g_strerror(errno)));
-            return FALSE;
-        }
-    }
+    int ready = spp_io_wait_fd(client->fd, events, io_deadline(deadline));
+    if (ready > 0)
+        return TRUE;
+    if (ready == 0)
+        g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT, "timed out waiting for QMP");
+    else
+        set_fatal(client, error,
+                  g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_IO, "poll on QMP socket: %s", g_strerror(errno)));
+    return FALSE;
 }
 
 /* Reads once from the socket into the stream. Returns FALSE with error on
@@ -278,9 +267,7 @@ static gboolean send_all(SppQmpClient *client, const void *bytes, gsize length, 
 {
     if (!check_alive(client, error))
         return FALSE;
-    /* deadline is in g_get_monotonic_time()'s microseconds, the same clock as spp_io's milliseconds */
-    switch (spp_io_write_all(client->fd, bytes, length, deadline == NO_DEADLINE ? -1 : (deadline + 999) / 1000,
-                             NULL, NULL)) {
+    switch (spp_io_write_all(client->fd, bytes, length, io_deadline(deadline), NULL, NULL)) {
     case SPP_IO_OK:
         return TRUE;
     case SPP_IO_TIMEOUT:
