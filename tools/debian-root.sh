@@ -53,11 +53,10 @@ if [ -f "$stamp" ] && [ ${#missing[@]} -eq 0 ]; then
 fi
 
 started=$(date +%s)
-# A command in the root, with /proc mounted in a mount namespace of its own: nothing stays mounted
-# on the host, however the command ends.
+# A command in the root, run by in-debian-root.sh (its own mount namespace: nothing stays mounted
+# on the host, however the command ends).
 in_root() {
-    unshare --mount -- /bin/sh -c "mount --make-rprivate / && mount -t proc proc '$dir/proc' && exec chroot '$dir' \
-        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \"\$@\"" in-root "$@"
+    "$(dirname "$0")/in-debian-root.sh" "$dir" --env DEBIAN_FRONTEND=noninteractive -- "$@"
 }
 
 if [ ! -f "$stamp" ]; then

@@ -13,7 +13,9 @@ die() { echo "in-debian-root: $1" >&2; exit "${2:-1}"; }
 [ $# -ge 1 ] || die "usage: tools/in-debian-root.sh DIR [--bind HOST:ROOT[:ro]]... [--env VAR=value]... -- COMMAND..." 2
 dir=$1
 shift
-[ -f "$dir/.spicepower-root" ] || die "$dir is not a root made by tools/debian-root.sh" 2
+# The stamp, or while debian-root.sh installs packages, the stamp it is writing.
+[ -f "$dir/.spicepower-root" ] || [ -f "$dir/.spicepower-root.partial" ] \
+    || die "$dir is not a root made by tools/debian-root.sh" 2
 [ "$(id -u)" -eq 0 ] || die "needs root (mount namespaces and chroot)" 2
 binds=() envs=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
