@@ -73,7 +73,8 @@ int main(int argc, char **argv)
         vc_print_citations(stdout);
         return 0;
     }
-    g_autoptr(GPtrArray) chosen = vc_select_cases(cl.case_globs, cl.suite_names, cl.smoke);
+    const VcSelection selection = {cl.case_globs, cl.exclude_globs, cl.suite_names, cl.smoke};
+    g_autoptr(GPtrArray) chosen = vc_select_cases(&selection);
     if (chosen->len == 0)
         vc_usage_error("no case matches the selection (try --list)");
     if (cl.list) {
