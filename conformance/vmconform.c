@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "citations.h"
+#include "endpoint.h"
 #include "environment.h"
 #include "expectations.h"
 #include "options.h"
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 
     VcEnvironment env;
     vc_check_environment(&cl, &env);
+    vc_check_spice_endpoint(cl.spice, cl.password_file, chosen);
     g_autoptr(VcExpectations) deviations = load_deviations(cl.expect, env.implementation);
     g_autofree char *run_dir = vc_make_run_dir();
     g_autoptr(GError) err = NULL;
