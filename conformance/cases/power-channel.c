@@ -12,35 +12,6 @@
 static const VcBridgeSpec all_actions = {0};
 static const VcBridgeSpec reset_only = {.actions = "reset"};
 
-/* A client with STATE and RESULT that has read its initial STATE ON. */
-static VcPowerClient *linked_client(VcPowerTarget *t, uint32_t caps)
-{
-    VcPowerClient *c = vc_power_client_connect(t, caps, NULL);
-    vc_power_client_require_linked(c);
-    if (caps & SPP_CAP_MASK(SPP_POWER_CAP_STATE)) {
-        int state = vc_power_expect_state(c, 5000, VC_REQ(PC, "6.6", "STATE is the first message after the link"));
-        VC_REQUIRE(t->ctx, state == SPP_POWER_STATE_ON, VC_REQ(PC, "5.3", "a running VM is ON"), "initial STATE %s",
-                   spp_power_state_name(state));
-    }
-    return c;
-}
-
-static void require_running_untouched(VcContext *ctx, VcVm *vm, const VcCitation *required)
-{
-    if (!vm)
-        return; /* --spice: the VM behind the endpoint is not observable */
-    g_autofree char *state = vc_vm_run_state(vm);
-    VC_REQUIRE(ctx, strcmp(state, "running") == 0, required, "run state '%s'", state);
-    guint32 boot;
-    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, "BOOT ", 300, &boot), required, "the guest rebooted (BOOT %u)", boot);
-    g_autoptr(GPtrArray) events = spp_qmp_client_drain_events(vm->qmp);
-    for (guint i = 0; i < events->len; i++) {
-        const SppQmpEvent *ev = g_ptr_array_index(events, i);
-        VC_REQUIRE(ctx, strcmp(ev->name, "RESET") != 0 && strcmp(ev->name, "STOP") != 0, required,
-                   "QEMU emitted %s", ev->name);
-    }
-}
-
 VC_CASE_FN(power, caps_match_configured_actions)
 {
     const VcOptions *opts = vc_options(ctx);
@@ -91,7 +62,7 @@ VC_CASE_FN(power, state_follows_every_change)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     const VcCitation *required = VC_REQ(PC, "6.6", "STATE is sent on every change, in order");
     json_node_unref(vc_qmp_ok(vm, "stop", NULL, VC_STEP("stop succeeds")));
     int paused = vc_power_expect_state(c, 5000, required);
@@ -110,7 +81,7 @@ VC_CASE_FN(power, reset_reboots_guest)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_RESET, VC_REQ(PC, "6.3", "every action is answered by RESULT"));
@@ -133,7 +104,7 @@ VC_CASE_FN(power, poweroff_stops_guest_at_once)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, VC_REQ(PC, "6.3", "every action is answered by RESULT"));
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, VC_REQ(PC, "7.2", "POWEROFF of a running machine succeeds"),
                "RESULT %s", spp_power_result_name(code));
@@ -158,7 +129,7 @@ VC_CASE_FN(power, poweron_boots_guest)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, ANSWERED_BY_RESULT) == SPP_POWER_RESULT_OK,
                VC_REQ(PC, "7.2", "POWEROFF succeeds"), "POWEROFF failed");
     vc_power_expect_state(c, 5000, VC_REQ(PC, "6.6", "STATE after POWEROFF"));
@@ -178,19 +149,19 @@ VC_CASE_FN(power, poweron_while_on_is_invalid_state)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWERON, VC_REQ(PC, "6.3", "every action is answered by RESULT"));
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, VC_REQ(PC, "7.4", "POWERON while ON is INVALID_STATE"),
                "RESULT %s", spp_power_result_name(code));
-    require_running_untouched(ctx, vm, VC_REQ(PC, "6.1", "an INVALID_STATE action is not performed"));
+    vc_power_require_vm_untouched(ctx, vm, VC_REQ(PC, "6.1", "an INVALID_STATE action is not performed"));
 }
 
 VC_CASE_FN(power, poweroff_while_off_is_invalid_state)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, ANSWERED_BY_RESULT) == SPP_POWER_RESULT_OK,
                VC_REQ(PC, "7.2", "POWEROFF succeeds"), "the first POWEROFF failed");
     vc_power_expect_state(c, 5000, VC_REQ(PC, "6.6", "STATE after POWEROFF"));
@@ -210,12 +181,12 @@ VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
         vc_skip(ctx, "needs a server configured without POWEROFF");
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &reset_only);
     VcVm *vm = vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, VC_REQ(PC, "6.2", "an unannounced action is answered"));
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_UNSUPPORTED, VC_REQ(PC, "6.2", "an unannounced action is UNSUPPORTED"),
                "RESULT %s", spp_power_result_name(code));
-    require_running_untouched(ctx, vm, VC_REQ(PC, "6.2", "an unannounced action MUST NOT be performed"));
+    vc_power_require_vm_untouched(ctx, vm, VC_REQ(PC, "6.2", "an unannounced action MUST NOT be performed"));
     code = vc_power_act(c, SPP_MSGC_POWER_RESET, VC_REQ(PC, "6.2", "the channel stays open"));
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, VC_REQ(PC, "6.2", "the channel stays open after UNSUPPORTED"),
                "RESET afterwards: RESULT %s", spp_power_result_name(code));
@@ -224,7 +195,7 @@ VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
 VC_CASE_FN(power, failure_without_result_cap_is_notify)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     vc_power_send(c, SPP_MSGC_POWER_POWERON, 0);
     SppMessage msg = {0};
     int st = vc_power_next(c, &msg, 5000);
@@ -251,7 +222,7 @@ VC_CASE_FN(power, success_without_result_cap_is_silent)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     vc_power_send(c, SPP_MSGC_POWER_RESET, 0);
     if (vm)
         vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
@@ -267,7 +238,7 @@ VC_CASE_FN(power, poc_client_gets_poc_behaviour)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, 0);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, 0);
     SppMessage msg = {0};
     int st = vc_power_next(c, &msg, 500);
     spp_message_clear(&msg);
@@ -292,8 +263,8 @@ VC_CASE_FN(power, every_client_receives_state)
     const VcBridgeSpec spec = {.multiple_clients = TRUE};
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &spec);
     vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) first = linked_client(t, ALL_CAPS);
-    g_autoptr(VcPowerClient) second = linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
+    g_autoptr(VcPowerClient) first = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) second = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     VC_REQUIRE(ctx, vc_power_act(first, SPP_MSGC_POWER_POWEROFF, ANSWERED_BY_RESULT) == SPP_POWER_RESULT_OK,
                VC_REQ(PC, "7.2", "POWEROFF succeeds"), "POWEROFF failed");
     const VcCitation *required = VC_REQ(PC, "8.4", "every client that announced STATE gets every change");
@@ -321,27 +292,27 @@ VC_CASE_FN(power, wrong_password_causes_no_action)
     /* A client that ignores the refusal and sends RESET anyway. */
     static const guint8 reset[] = {0x65, 0x00, 0x00, 0x00, 0x00, 0x00};
     vc_power_send_raw(c, reset, sizeof reset);
-    require_running_untouched(ctx, vm, VC_REQ(PC, "8.2", "a refused link causes no action"));
+    vc_power_require_vm_untouched(ctx, vm, VC_REQ(PC, "8.2", "a refused link causes no action"));
 }
 
 VC_CASE_FN(power, unknown_message_type_closes_channel_without_action)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     vc_power_send(c, 150, 0);
     VC_REQUIRE(ctx, vc_power_closed_within(c, 3000), VC_REQ(PC, "6.5", "an unknown message type closes the channel"),
                "the channel stayed open after message type 150");
-    require_running_untouched(ctx, vm, VC_REQ(PC, "6.5", "no action on the way to closing"));
+    vc_power_require_vm_untouched(ctx, vm, VC_REQ(PC, "6.5", "no action on the way to closing"));
 }
 
 VC_CASE_FN(power, oversized_message_closes_channel_without_action)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     /* A RESET header announcing a 1 GiB body: malformed for an empty-bodied action on this server. */
@@ -351,7 +322,7 @@ VC_CASE_FN(power, oversized_message_closes_channel_without_action)
     vc_power_send_raw(c, header, sizeof header);
     VC_REQUIRE(ctx, vc_power_closed_within(c, 3000), VC_REQ(PC, "6.5", "a malformed message closes the channel"),
                "the channel stayed open after a RESET announcing a 1 GiB body");
-    require_running_untouched(ctx, vm, VC_REQ(PC, "6.5", "a malformed message performs no action"));
+    vc_power_require_vm_untouched(ctx, vm, VC_REQ(PC, "6.5", "a malformed message performs no action"));
 }
 
 VC_CASE_FN(power, channel_id_other_than_0_is_refused)
@@ -373,7 +344,7 @@ VC_CASE_FN(power, trailing_bytes_in_action_are_ignored)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     vc_power_send(c, SPP_MSGC_POWER_RESET, 8);
     g_autoptr(GError) err = NULL;
     uint32_t code = 0;

@@ -118,3 +118,69 @@ VC_CASE_FN(snapshot, ovmf_varstore_left_out_of_devices)
     vc_job_require_success(vm, load, "a load under OVMF leaving out the varstore",
                            VC_REQ(SJ, "2.6", "the OVMF varstore may be left out of devices"));
 }
+
+VC_CASE_FN(snapshot, well_formed_job_ids_are_accepted)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
+    g_autoptr(VcJob) good = vc_snapshot_save(vm, "a-b.c_1", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, good, "a save with job-id 'a-b.c_1'",
+                           VC_REQ(SJ, "2.2", "a letter, then letters, digits, '-', '.', '_' is a well-formed job-id"));
+    static const char *const malformed[] = {"", "a b"};
+    for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {
+        g_autoptr(VcJob) bad = vc_snapshot_save(vm, malformed[i], "u", "disk0", "[\"disk0\"]");
+        vc_job_require_sync_error(vm, bad, VC_REQ(SJ, "2.2", "the empty string and a space are not well formed"),
+                                  SPP_QEMU_ERR_INVALID_JOB_ID, malformed[i]);
+    }
+}
+
+/* §2.4 through the texts of §5.7, for a node that exists but is not listed and for one that does
+ * not exist: the same text for both is QEMU 7.2's, which the contract adopts (tolerating §8/D15). */
+VC_CASE_FN(snapshot, vmstate_outside_devices_fails_save_and_load)
+{
+    static const char *const disks[] = {"name=disk1,format=qcow2,size=16M", NULL};
+    const VcVmSpec spec = {.wait_boot = TRUE, .extra_disks = disks};
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
+    const VcCitation *required = VC_REQ(SJ, "2.4", "vmstate must be one of the listed devices (§5.7, §8/D15)");
+    static const char *const outside[] = {"disk1", "ghost"};
+    for (size_t i = 0; i < G_N_ELEMENTS(outside); i++) {
+        g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", outside[i], "[\"disk0\"]");
+        vc_job_require_error(vm, save, required, SPP_QEMU_ERR_VMSTATE_NOT_LISTED, outside[i]);
+        vc_job_dismiss(vm, "save");
+    }
+    g_autoptr(VcJob) good = vc_snapshot_save(vm, "good", "t", "disk0", "[\"disk0\", \"disk1\"]");
+    vc_job_require_success(vm, good, "a save to both disks", VC_REQ(SJ, "6.1", "a valid save succeeds"));
+    for (size_t i = 0; i < G_N_ELEMENTS(outside); i++) {
+        g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", outside[i], "[\"disk0\"]");
+        vc_job_require_error(vm, load, required, SPP_QEMU_ERR_VMSTATE_NOT_LISTED, outside[i]);
+        vc_job_dismiss(vm, "load");
+    }
+}
+
+VC_CASE_FN(snapshot, devices_are_node_names_in_list_order)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
+    /* "disk0-dev" is the ide-hd device's qdev id (launcher.h), not a node. */
+    g_autoptr(VcJob) qdev = vc_snapshot_save(vm, "qdev", "t", "disk0", "[\"disk0\", \"disk0-dev\"]");
+    vc_job_require_error(vm, qdev, VC_REQ(SJ, "2.5", "devices names nodes, not qdev ids"), SPP_QEMU_ERR_NO_NODE,
+                         "disk0-dev");
+    g_autoptr(VcJob) two = vc_snapshot_save(vm, "two", "t", "disk0", "[\"ghost1\", \"ghost2\"]");
+    vc_job_require_error(vm, two, VC_REQ(SJ, "2.5", "the listed devices are taken in list order"),
+                         SPP_QEMU_ERR_NO_NODE, "ghost1");
+}
+
+/* §2.3: any string is a tag, the empty one included, which QEMU 7.2 accepts (tolerating §8/D12):
+ * then it must name the snapshot like any other tag. */
+VC_CASE_FN(snapshot, empty_tag_names_a_snapshot)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &one_disk);
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "", "disk0", "[\"disk0\"]");
+    if (save->sync_error || save->job_error)
+        return; /* refusing the empty tag is conforming too */
+    const VcCitation *required = VC_REQ(SJ, "2.3", "an accepted tag, the empty one too, names the snapshot (§8/D12)");
+    VC_REQUIRE(ctx, vc_node_has_snapshot(vm, "disk0", ""), required, "no snapshot named '' after saving tag ''");
+    g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, load, "a load of tag ''", required);
+    g_autoptr(VcJob) del = vc_snapshot_delete(vm, "del", "", "[\"disk0\"]");
+    vc_job_require_success(vm, del, "a delete of tag ''", required);
+    VC_REQUIRE(ctx, !vc_node_has_snapshot(vm, "disk0", ""), required, "the snapshot named '' survived its delete");
+}

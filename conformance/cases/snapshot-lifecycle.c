@@ -179,3 +179,53 @@ VC_CASE_FN(snapshot, load_emits_no_reset)
     VC_REQUIRE(ctx, !strstr(load->trace, "RESET") && !strstr(load->trace, "SHUTDOWN"),
                VC_REQ(SJ, "4.14", "snapshot-load emits no RESET or SHUTDOWN event"), "wire order '%s'", load->trace);
 }
+
+/* §4.2 on one job: no status twice in a row, no BLOCK_JOB_* event, and (for a success) pending
+ * passed without job-finalize. */
+static void require_job_flags(VcContext *ctx, const VcJob *job, const char *what)
+{
+    g_autofree char *events = events_only(job->trace);
+    g_auto(GStrv) words = g_strsplit(events, " ", -1);
+    for (guint i = 1; words[0] && words[i]; i++)
+        VC_REQUIRE(ctx, strcmp(words[i], words[i - 1]) != 0,
+                   VC_REQ(SJ, "4.2", "each status change is reported once: never the same status twice in a row"),
+                   "%s: '%s' twice in '%s'", what, words[i], events);
+    VC_REQUIRE(ctx, !strstr(job->events, "BLOCK_JOB_"), VC_REQ(SJ, "4.2", "a snapshot job emits no BLOCK_JOB_* event"),
+               "%s: events %s", what, job->events);
+    VC_REQUIRE(ctx, job->job_error || strstr(events, "pending concluded"),
+               VC_REQ(SJ, "4.2", "the job is auto-finalized: it passes pending without job-finalize"),
+               "%s: events '%s'", what, events);
+    VC_REQUIRE(ctx, g_strcmp0(job->job_status, "concluded") == 0,
+               VC_REQ(SJ, "4.2", "the job is not auto-dismissed: it stays in concluded"), "%s: status '%s'", what,
+               job->job_status);
+}
+
+VC_CASE_FN(snapshot, job_status_reported_once_without_block_job_events)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, save, "save", VC_REQ(SJ, "4.2", "a valid save succeeds"));
+    require_job_flags(ctx, save, "save");
+    g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, load, "load", VC_REQ(SJ, "4.2", "a valid load succeeds"));
+    require_job_flags(ctx, load, "load");
+    g_autoptr(VcJob) failed = vc_snapshot_save(vm, "failed", "t", "disk0", "[\"disk0\"]");
+    VC_REQUIRE(ctx, failed->job_error, VC_REQ(SJ, "5.6", "saving an existing tag fails"), "the second save succeeded");
+    require_job_flags(ctx, failed, "failed save");
+    g_autoptr(VcJob) del = vc_snapshot_delete(vm, "del", "t", "[\"disk0\"]");
+    vc_job_require_success(vm, del, "delete", VC_REQ(SJ, "4.2", "a valid delete succeeds"));
+    require_job_flags(ctx, del, "delete");
+}
+
+VC_CASE_FN(snapshot, failed_job_keeps_its_id_until_dismissed)
+{
+    g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
+    g_autoptr(VcJob) failed = vc_snapshot_save(vm, "j1", "t", "disk0", "[]");
+    vc_job_require_error(vm, failed, VC_REQ(SJ, "5.3", "an empty device list fails the job"), SPP_QEMU_ERR_NO_DEVICES);
+    const VcCitation *required = VC_REQ(SJ, "4.13", "a job id stays in use until dismissed, whatever the outcome");
+    g_autoptr(VcJob) again = vc_snapshot_delete(vm, "j1", "t", "[\"disk0\"]");
+    vc_job_require_sync_error(vm, again, required, SPP_QEMU_ERR_JOB_ID_IN_USE, "j1");
+    vc_job_dismiss(vm, "j1");
+    g_autoptr(VcJob) reuse = vc_snapshot_save(vm, "j1", "t", "disk0", "[\"disk0\"]");
+    vc_job_require_success(vm, reuse, "a save reusing the dismissed failed job's id", required);
+}

@@ -7,18 +7,22 @@
 static const char *const qemu_7_2[] = {"7.2", NULL};
 
 static const char *const reveal_d2[] = {"snapshot.save_of_tag_existing_on_some_devices_fails", NULL};
+static const char *const reveal_d3[] = {"snapshot.node_listed_twice_gets_one_snapshot", NULL};
 static const char *const reveal_d4[] = {"snapshot.long_tag_is_kept_whole", NULL};
+static const char *const reveal_d5[] = {"snapshot.numeric_tag_loads_snapshot_named_so", NULL};
+static const char *const reveal_d6[] = {"snapshot.delete_removes_every_copy_of_tag", NULL};
+static const char *const reveal_d16[] = {"snapshot.remaining_copy_of_duplicated_snapshot_loads", NULL};
 static const char *const reveal_none[] = {NULL};
 
 static const SppQemuDeviation deviations[] = {
     {"D1", "the command returns after the job's created and running events, not before as QAPI's examples show",
      "4.7", qemu_7_2, reveal_none},
     {"D2", "the existing-tag check only fires when every listed device has the tag", "5.6", qemu_7_2, reveal_d2},
-    {"D3", "a node listed twice in devices gets two snapshots with the same name", "6.1", qemu_7_2, reveal_none},
+    {"D3", "a node listed twice in devices gets two snapshots with the same name", "6.1", qemu_7_2, reveal_d3},
     {"D4", "tags are silently truncated to 255 bytes", "2.3", qemu_7_2, reveal_d4},
     {"D5", "load reverts to the snapshot whose id equals the tag before the one named so", "6.4", qemu_7_2,
-     reveal_none},
-    {"D6", "delete removes one snapshot of that name per listing of a node", "6.6", qemu_7_2, reveal_none},
+     reveal_d5},
+    {"D6", "delete removes one snapshot of that name per listing of a node", "6.6", qemu_7_2, reveal_d6},
     {"D7", "a read-only node is refused as \"writable but does not support snapshots\"", "5.5", qemu_7_2,
      reveal_none},
     {"D8", "a VM state that does not load is reported only as \"Error -22 while loading VM state\"", "5.10",
@@ -32,7 +36,7 @@ static const SppQemuDeviation deviations[] = {
     {"D14", "VM state written before a failed save stays allocated in the image", "6.7", qemu_7_2, reveal_none},
     {"D15", "a vmstate node that exists but is not listed \"does not exist\"", "5.7", qemu_7_2, reveal_none},
     {"D16", "the second snapshot of a vmstate node listed twice holds no loadable VM state", "6.4", qemu_7_2,
-     reveal_none},
+     reveal_d16},
     {"D17", "every save and load that reaches the VM state leaks one QIOChannelBlock", NULL, qemu_7_2,
      reveal_none},
 };

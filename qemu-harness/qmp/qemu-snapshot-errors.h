@@ -59,5 +59,12 @@
 /* QEMU 7.2: the VM state does not load (§5.10, §8/D8); argument: a negative errno, in practice
  * -22. A check MUST accept any number. */
 #define SPP_QEMU_ERR_LOADVM "Error %d while loading VM state"
+/* QEMU 7.2: a listed device could not be reverted (§5.10); the tag, the node, the cause. */
+#define SPP_QEMU_ERR_REVERT "Could not load snapshot '%s' on '%s': %s"
+/* QEMU 7.2: the cause SPP_QEMU_ERR_REVERT gives for a node with a dirty bitmap (§5.10). */
+#define SPP_QEMU_ERR_CAUSE_DIRTY_BITMAPS "Device has active dirty bitmaps"
+/* QEMU 7.2: save while a device blocks migration (§5.11); argument: the device's path, e.g.
+ * "0000:00:02.0/1/usb-wacom". Other blockers have texts of their own. */
+#define SPP_QEMU_ERR_MIGRATION_BLOCKED_BY_DEVICE "State blocked by non-migratable device '%s'"
 
 #endif /* SPP_QEMU_SNAPSHOT_ERRORS_H */
