@@ -99,8 +99,8 @@ VC_CASE_FN(power, no_power_interface_no_channel)
 VC_CASE_FN(power, server_without_channel_refuses_power_link)
 {
     g_autoptr(VcPowerTarget) t = vc_power_target_qemu_spice(ctx, NULL);
-    require_no_power_channel(t, VC_REQ(PC, "10.2",
-                                       "a server without the channel closes the link or answers CHANNEL_NOT_AVAILABLE"));
+    require_no_power_channel(
+        t, VC_REQ(PC, "10.2", "a server without the channel closes the link or answers CHANNEL_NOT_AVAILABLE"));
 }
 
 VC_CASE_FN(power, unknown_session_id_is_refused)
@@ -266,7 +266,8 @@ VC_CASE_FN(power, client_action_bits_are_ignored)
     int st = vc_power_next(poc, &msg, QUIET_MS);
     uint16_t type = msg.type;
     spp_message_clear(&msg);
-    VC_REQUIRE(ctx, st == SPP_ERR_TIMEOUT, VC_REQ(PC, "4.3", "a client announcing neither STATE nor RESULT is a PoC client"),
+    VC_REQUIRE(ctx, st == SPP_ERR_TIMEOUT,
+               VC_REQ(PC, "4.3", "a client announcing neither STATE nor RESULT is a PoC client"),
                "a client with only action bits received message type %u", type);
 }
 
@@ -312,7 +313,8 @@ VC_CASE_FN(power, actions_are_empty_messages_101_to_103)
     g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
     const VcCitation *required = VC_REQ(PC, "5.1", "RESET is 101, POWEROFF 102, POWERON 103, each with no body");
     uint32_t code = act_raw(c, SPP_MSGC_POWER_RESET);
-    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, required, "65 00 00 00 00 00 (RESET): %s", spp_power_result_name(code));
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, required, "65 00 00 00 00 00 (RESET): %s",
+               spp_power_result_name(code));
     if (t->vm)
         vc_vm_wait_line(t->vm, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
     code = act_raw(c, SPP_MSGC_POWER_POWEROFF);

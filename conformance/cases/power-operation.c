@@ -207,7 +207,8 @@ VC_CASE_FN(power, qemu_going_away_reports_unknown_and_recovers)
     state = vc_power_expect_state(c, 10000, reconnects);
     VC_REQUIRE(ctx, state == SPP_POWER_STATE_ON, reconnects, "STATE %s once QEMU is back", spp_power_state_name(state));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_RESET, reconnects);
-    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, reconnects, "RESET once QEMU is back: %s", spp_power_result_name(code));
+    VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, reconnects, "RESET once QEMU is back: %s",
+               spp_power_result_name(code));
     guint32 boot = vc_vm_wait_line(again, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
     VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "7.1", "RESET restarts the guest once"), "BOOT %u", boot);
 }

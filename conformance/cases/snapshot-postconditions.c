@@ -174,9 +174,11 @@ VC_CASE_FN(snapshot, failed_delete_changes_nothing)
     g_autoptr(VcJob) save = vc_snapshot_save(vm, "save", "t", "disk0", "[\"disk0\", \"disk1\"]");
     vc_job_require_success(vm, save, "a save to both disks", VC_REQ(SJ, "6.8", "a valid save succeeds"));
     g_autoptr(VcJob) ghost = vc_snapshot_delete(vm, "ghost", "t", "[\"disk0\", \"disk1\", \"ghost\"]");
-    vc_job_require_error(vm, ghost, VC_REQ(SJ, "5.4", "an unknown node fails the delete"), SPP_QEMU_ERR_NO_NODE, "ghost");
+    vc_job_require_error(vm, ghost, VC_REQ(SJ, "5.4", "an unknown node fails the delete"), SPP_QEMU_ERR_NO_NODE,
+                         "ghost");
     g_autoptr(VcJob) raw = vc_snapshot_delete(vm, "raw", "t", "[\"disk0\", \"vars\"]");
-    vc_job_require_error(vm, raw, VC_REQ(SJ, "5.5", "a raw node fails the delete"), SPP_QEMU_ERR_CANNOT_SNAPSHOT, "vars");
+    vc_job_require_error(vm, raw, VC_REQ(SJ, "5.5", "a raw node fails the delete"), SPP_QEMU_ERR_CANNOT_SNAPSHOT,
+                         "vars");
     guint on_disk0 = copies(vm, "disk0", "t"), on_disk1 = copies(vm, "disk1", "t");
     VC_REQUIRE(ctx, on_disk0 == 1 && on_disk1 == 1,
                VC_REQ(SJ, "6.8", "a delete that fails a check leaves every node unchanged"),
@@ -200,7 +202,8 @@ static void require_no_snapshots_member(VcVm *vm, JsonNode *nodes, const char *n
     JsonObject *image = node_image(nodes, name);
     if (!image)
         vc_broken(vm->ctx, "node '%s' has no image in query-named-block-nodes", name);
-    VC_REQUIRE(vm->ctx, !json_object_has_member(image, "snapshots"), required, "%s's image has a snapshots member", name);
+    VC_REQUIRE(vm->ctx, !json_object_has_member(image, "snapshots"), required, "%s's image has a snapshots member",
+               name);
 }
 
 VC_CASE_FN(snapshot, snapshot_list_absent_until_first_snapshot)
@@ -292,12 +295,12 @@ static guint32 disk_tick_at_rest(VcVm *vm)
     return tick;
 }
 
-/* Lets the guest write its state sector again, twice over, so that it differs from `since`. */
+/* Lets the guest write its state sector again, so that it differs from `since`. */
 static void let_disk_move_on(VcVm *vm, guint32 since)
 {
     vc_qmp_do(vm, "cont", NULL, VC_STEP("cont succeeds"));
     guint32 later = 0;
-    while (later < since + 2 * SPP_GUEST_DISK_EVERY)
+    while (later < since + SPP_GUEST_DISK_EVERY)
         later = vc_vm_wait_line(vm, "DISK ", 3000, VC_STEP("the guest keeps writing its state sector"));
 }
 
