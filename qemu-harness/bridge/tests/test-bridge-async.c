@@ -283,6 +283,75 @@ static void test_reconnect_backoff(void)
     rig_free(rig);
 }
 
+/* The sessions of outstanding-bounded: more than the bridge lets wait for QEMU. */
+#define CROWD (SPP_QMP_ASYNC_MAX_OUTSTANDING + 4)
+
+typedef struct {
+    SppPowerSession *session;
+    SppPowerChannel *power;
+    gboolean answered;
+} Client;
+
+static void crowd_connect(Rig *rig, Client *crowd)
+{
+    int port = spp_bridge_process_port(rig->bridge);
+    for (int i = 0; i < CROWD; i++) {
+        g_autoptr(GError) err = NULL;
+        crowd[i].session = spp_power_session_open("127.0.0.1", port, NULL, STEP_MS, STEP_MS, &err);
+        g_assert_no_error(err);
+        crowd[i].power = spp_power_channel_new();
+        spp_power_channel_link(crowd[i].power, crowd[i].session, SPP_POWER_CHANNEL_ID,
+                               SPP_CAP_MASK(SPP_POWER_CAP_RESULT), NULL, STEP_MS, &err);
+        g_assert_no_error(err);
+    }
+}
+
+/* Collects the RESULTs that come before deadline_us; returns how many came. */
+static int crowd_collect(Client *crowd, gint64 deadline_us)
+{
+    int answered = 0;
+    for (int i = 0; i < CROWD; i++) {
+        if (crowd[i].answered)
+            continue;
+        g_autoptr(GError) err = NULL;
+        uint32_t code = 0;
+        int left_ms = (int)MAX(0, (deadline_us - g_get_monotonic_time()) / 1000);
+        if (!spp_power_channel_expect_result(crowd[i].power, SPP_MSGC_POWER_RESET, left_ms, &code, &err))
+            continue;
+        g_assert_cmpuint(code, ==, SPP_POWER_RESULT_FAILED);
+        crowd[i].answered = TRUE;
+        answered++;
+    }
+    return answered;
+}
+
+/* Many clients act at once on a stopped QEMU: the bridge lets at most SPP_QMP_ASYNC_MAX_OUTSTANDING - 1
+ * commands wait (one slot is its own query-status's) and fails the others at once. */
+static void test_outstanding_bounded(void)
+{
+    Rig *rig = rig_new_with(ASYNC_ACTIONS, multiple_clients, TRUE);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    Client crowd[CROWD] = {0};
+    crowd_connect(rig, crowd);
+    pid_t qemu = spp_launcher_get_pid(rig->qemu);
+    g_assert_cmpint(kill(qemu, SIGSTOP), ==, 0);
+    for (int i = 0; i < CROWD; i++) {
+        g_autoptr(GError) err = NULL;
+        g_assert_true(spp_power_channel_send(crowd[i].power, SPP_MSGC_POWER_RESET, 0, &err));
+    }
+    int at_once = crowd_collect(crowd, g_get_monotonic_time() + 1000 * 1000);
+    g_assert_cmpint(at_once, ==, CROWD - (SPP_QMP_ASYNC_MAX_OUTSTANDING - 1));
+    g_assert_true(log_has(rig, "QMP commands wait for QEMU already"));
+    int later = crowd_collect(crowd, g_get_monotonic_time() + (SPP_QMP_ASYNC_COMMAND_TIMEOUT_MS + 3000) * 1000);
+    g_assert_cmpint(at_once + later, ==, CROWD);
+    g_assert_cmpint(kill(qemu, SIGCONT), ==, 0);
+    for (int i = 0; i < CROWD; i++) {
+        spp_power_channel_free(crowd[i].power);
+        spp_power_session_free(crowd[i].session);
+    }
+    rig_free(rig);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -292,5 +361,6 @@ int main(int argc, char **argv)
     g_test_add_func("/bridge-async/event-flood", test_event_flood);
     g_test_add_func("/bridge-async/endless-message", test_endless_message);
     g_test_add_func("/bridge-async/reconnect-backoff", test_reconnect_backoff);
+    g_test_add_func("/bridge-async/outstanding-bounded", test_outstanding_bounded);
     return g_test_run();
 }

@@ -185,6 +185,67 @@ static void test_tls_channel_power(void)
     g_rmdir(certs);
 }
 
+/* "127.0.0.1:PORT" of the client's end of its power channel, as spice-server names the peer. */
+static char *power_channel_peer(Rig *rig)
+{
+    struct sockaddr_in local;
+    socklen_t length = sizeof local;
+    g_assert_cmpint(getsockname(spp_conn_fd(rig->power->conn), (struct sockaddr *)&local, &length), ==, 0);
+    return g_strdup_printf("127.0.0.1:%u", ntohs(local.sin_port));
+}
+
+/* The bridge's log lines about actions ("spice-power-bridge: RESET -> OK (...)"), in order. */
+static GPtrArray *action_lines(Rig *rig)
+{
+    g_autofree char *log = rig_log(rig);
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    for (char **line = lines; *line; line++)
+        if (g_str_has_prefix(*line, "spice-power-bridge: ") && strstr(*line, " -> "))
+            g_ptr_array_add(found, g_strdup(*line));
+    return found;
+}
+
+/* Every action of a client is logged on exactly one line naming the client, the action and the
+ * result: those spice-server refuses itself (UNSUPPORTED, INVALID_STATE) and those that fail
+ * without QEMU, as well as those QEMU carries out. */
+static void test_reported_one_line_per_action(void)
+{
+    Rig *rig = rig_new("reset,poweroff");
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWERON), ==, SPP_POWER_RESULT_UNSUPPORTED);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_OFF);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_INVALID_STATE);
+    spp_qmp_client_free(g_steal_pointer(&rig->monitor));
+    spp_launcher_free(g_steal_pointer(&rig->qemu));
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_UNKNOWN);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_FAILED);
+
+    g_autofree char *peer = power_channel_peer(rig);
+    g_autofree char *who = g_strdup_printf("(client %s, tls no, connection %u", peer, rig->session->id);
+    /* The action and result, then who asked, then what the bridge did: nothing for the actions
+     * spice-server answered, the QMP commands, their time and the error for the others. */
+    const char *const expected[][3] = {
+        {"POWERON -> UNSUPPORTED", ")", ")"},
+        {"RESET -> OK", "; system_reset, ", " ms)"},
+        {"POWEROFF -> OK", "; stop + system_reset, ", " ms)"},
+        {"POWEROFF -> INVALID_STATE", ")", ")"},
+        {"RESET -> FAILED", "; system_reset, ", " ms: QEMU is not connected)"},
+    };
+    g_autoptr(GPtrArray) lines = action_lines(rig);
+    g_assert_cmpuint(lines->len, ==, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < lines->len; i++) {
+        g_autofree char *head = g_strdup_printf("spice-power-bridge: %s %s", expected[i][0], who);
+        const char *line = lines->pdata[i];
+        if (!g_str_has_prefix(line, head) || !g_str_has_prefix(line + strlen(head), expected[i][1]) ||
+            !g_str_has_suffix(line, expected[i][2]))
+            g_error("line %u: \"%s\" is not \"%s%s...%s\"", i, line, head, expected[i][1], expected[i][2]);
+    }
+    rig_free(rig);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -195,5 +256,6 @@ int main(int argc, char **argv)
     g_test_add_func("/bridge/qemu-gone-then-back", test_qemu_gone_then_back);
     g_test_add_func("/bridge/client-gone-before-link-reply", test_client_gone_before_link_reply);
     g_test_add_func("/bridge/tls-channel-power", test_tls_channel_power);
+    g_test_add_func("/bridge/reported-one-line-per-action", test_reported_one_line_per_action);
     return g_test_run();
 }
