@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <spice.h>
 
@@ -76,8 +77,10 @@ static SpiceServer *configure_server(const SppBridgeOptions *opts)
         if (spice_server_set_tls(server, opts->tls_port, opts->tls_ca, opts->tls_cert, opts->tls_key, NULL, NULL,
                                  NULL) != 0)
             die("cannot set up TLS with the given certificate files");
+        /* "default", as QEMU's tls-channel has it, is every channel not named otherwise. */
         for (char **c = opts->tls_channels; c && *c; c++)
-            if (spice_server_set_channel_security(server, *c, SPICE_CHANNEL_SECURITY_SSL) != 0)
+            if (spice_server_set_channel_security(server, strcmp(*c, "default") == 0 ? NULL : *c,
+                                                  SPICE_CHANNEL_SECURITY_SSL) != 0)
                 die("--tls-channel names an unknown channel");
     }
     return server;

@@ -158,24 +158,8 @@ static char *make_certs(void)
     return dir;
 }
 
-/* --tls-channel power: a plain link to the power channel is refused with NEED_SECURED, while the
- * main channel still links in plain text (power-channel.md §8.1). */
-static void test_tls_channel_power(void)
+static void remove_certs(const char *certs)
 {
-    g_autofree char *certs = make_certs();
-    g_autofree char *ca = g_build_filename(certs, "ca-cert.pem", NULL);
-    g_autofree char *cert = g_build_filename(certs, "server-cert.pem", NULL);
-    g_autofree char *key = g_build_filename(certs, "server-key.pem", NULL);
-    g_autofree char *tls_port = g_strdup_printf("%d", spp_free_loopback_port());
-    const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
-                           "--x509-key-file", key, "--tls-channel", "power", NULL};
-    Rig *rig = rig_new_with(ALL_ACTIONS, extra, FALSE);
-    rig_connect_main(rig);
-    g_assert_false(rig_connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE)));
-    g_assert_cmpint(rig->power->link_status, ==, SPP_ERR_LINK);
-    g_assert_true(rig->power->link.reply_received);
-    g_assert_cmpuint(rig->power->link.error, ==, SPP_LINK_ERR_NEED_SECURED);
-    rig_free(rig);
     const char *files[] = {"ca-cert.pem", "ca-key.pem", "server-cert.pem", "server-key.pem", "server.csr",
                            "ca-cert.srl"};
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -183,6 +167,53 @@ static void test_tls_channel_power(void)
         g_unlink(f);
     }
     g_rmdir(certs);
+}
+
+/* A bridge that also listens for TLS and requires it on the channel named tls_channel; no client. */
+static Rig *rig_with_tls(const char *certs, const char *tls_channel)
+{
+    g_autofree char *ca = g_build_filename(certs, "ca-cert.pem", NULL);
+    g_autofree char *cert = g_build_filename(certs, "server-cert.pem", NULL);
+    g_autofree char *key = g_build_filename(certs, "server-key.pem", NULL);
+    g_autofree char *tls_port = g_strdup_printf("%d", spp_free_loopback_port());
+    const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
+                           "--x509-key-file", key, "--tls-channel", tls_channel, NULL};
+    return rig_new_with(ALL_ACTIONS, extra, FALSE);
+}
+
+/* --tls-channel power: a plain link to the power channel is refused with NEED_SECURED, while the
+ * main channel still links in plain text (power-channel.md §8.1). */
+static void test_tls_channel_power(void)
+{
+    g_autofree char *certs = make_certs();
+    Rig *rig = rig_with_tls(certs, "power");
+    rig_connect_main(rig);
+    g_assert_false(rig_connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE)));
+    g_assert_cmpint(rig->power->link_status, ==, SPP_ERR_LINK);
+    g_assert_true(rig->power->link.reply_received);
+    g_assert_cmpuint(rig->power->link.error, ==, SPP_LINK_ERR_NEED_SECURED);
+    rig_free(rig);
+    remove_certs(certs);
+}
+
+/* --tls-channel default (as QEMU spells it): every channel, main included, needs TLS, so the ticket
+ * never crosses a plaintext link whose public key an attacker could replace (power-channel.md §8.6). */
+static void test_tls_channel_default(void)
+{
+    g_autofree char *certs = make_certs();
+    Rig *rig = rig_with_tls(certs, "default");
+    SppConn *conn = spp_conn_new();
+    g_assert_cmpint(spp_conn_connect(conn, "127.0.0.1", spp_bridge_process_port(rig->bridge), STEP_MS), ==, SPP_OK);
+    SppLinkParams params;
+    spp_link_params_init(&params, SPP_CHANNEL_MAIN, 0);
+    params.timeout_ms = STEP_MS;
+    SppLinkInfo info = {0};
+    g_assert_cmpint(spp_link(conn, &params, &info), ==, SPP_ERR_LINK);
+    g_assert_true(info.reply_received);
+    g_assert_cmpuint(info.error, ==, SPP_LINK_ERR_NEED_SECURED);
+    spp_conn_free(conn);
+    rig_free(rig);
+    remove_certs(certs);
 }
 
 /* "127.0.0.1:PORT" of the client's end of its power channel, as spice-server names the peer. */
@@ -256,6 +287,7 @@ int main(int argc, char **argv)
     g_test_add_func("/bridge/qemu-gone-then-back", test_qemu_gone_then_back);
     g_test_add_func("/bridge/client-gone-before-link-reply", test_client_gone_before_link_reply);
     g_test_add_func("/bridge/tls-channel-power", test_tls_channel_power);
+    g_test_add_func("/bridge/tls-channel-default", test_tls_channel_default);
     g_test_add_func("/bridge/reported-one-line-per-action", test_reported_one_line_per_action);
     return g_test_run();
 }
