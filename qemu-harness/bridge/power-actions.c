@@ -74,7 +74,6 @@ static void finish(Run *run, int code, const char *why)
     explain(self, run->request, describe(run, why));
     spice_server_power_complete(run->request, code);
     explain(self, NULL, NULL);
-    spp_qemu_monitor_refresh(self->monitor);
     g_free(run);
 }
 

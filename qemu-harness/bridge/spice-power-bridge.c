@@ -92,6 +92,7 @@ int main(int argc, char **argv)
     g_autofree char *error_line = NULL;
     if (!spp_bridge_options_parse(argc, argv, &opts, &error_line)) {
         fprintf(stderr, "spice-power-bridge: %s\n", error_line);
+        spp_bridge_options_clear(&opts);
         return 2;
     }
 
