@@ -109,10 +109,12 @@ static gboolean is_loopback(const char *address)
         return FALSE;
     gboolean all = list != NULL;
     for (struct addrinfo *ai = list; ai && all; ai = ai->ai_next) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)ai->ai_addr;
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ai->ai_addr;
         if (ai->ai_family == AF_INET)
-            all = ntohl(((const struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr) >> 24 == IN_LOOPBACKNET;
+            all = ntohl(v4->sin_addr.s_addr) >> 24 == IN_LOOPBACKNET;
         else
-            all = ai->ai_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+            all = ai->ai_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
     }
     freeaddrinfo(list);
     return all;

@@ -11,6 +11,7 @@ typedef struct {
     SppPowerActions *owner;
     SpicePowerRequest *request;
     const char *const *commands; /* NULL-terminated; POWERON's is chosen after its query-status */
+    gboolean probed;             /* POWERON's query-status is done */
     guint next;
     gint64 start_us;
 } Run;
@@ -27,6 +28,9 @@ struct SppPowerActions {
     const SpicePowerRequest *explained;
     char *explanation;
 };
+
+/* Why actions fail once SIGTERM or SIGINT has stopped the main loop. */
+#define STOPPING "the bridge is stopping"
 
 static const char *const reset_commands[] = {"system_reset", NULL};
 /* Held in reset while stopped is "off": the process stays, so POWERON can follow (§12.2). */
@@ -46,17 +50,19 @@ static const char *const *commands_of(int action)
         return reset_commands;
     case SPP_MSGC_POWER_POWEROFF:
         return poweroff_commands;
-    default:
+    case SPP_MSGC_POWER_POWERON:
         return poweron_probe;
+    default:
+        return NULL; /* spice-server passes on announced actions only */
     }
 }
 
 /* "stop + system_reset, 0.4 ms: why" for the log line of reported(). */
 static char *describe(const Run *run, const char *why)
 {
-    g_autofree char *sequence = g_strjoinv(" + ", (char **)run->commands);
-    return g_strdup_printf("%s, %.1f ms%s%s", sequence, (g_get_monotonic_time() - run->start_us) / 1000.0,
-                           why ? ": " : "", why ? why : "");
+    g_autofree char *sequence = run->commands ? g_strjoinv(" + ", (char **)run->commands) : g_strdup("no command");
+    return g_strdup_printf("%s%s, %.1f ms%s%s", run->probed ? "query-status + " : "", sequence,
+                           (g_get_monotonic_time() - run->start_us) / 1000.0, why ? ": " : "", why ? why : "");
 }
 
 static void explain(SppPowerActions *self, const SpicePowerRequest *request, char *explanation)
@@ -91,6 +97,7 @@ static void on_step(JsonNode *result, const GError *error, gpointer data)
         return;
     }
     if (run->commands == poweron_probe) {
+        run->probed = TRUE;
         gboolean shut_down = g_strcmp0(spp_qemu_run_state_of(result), "shutdown") == 0;
         run->commands = shut_down ? poweron_after_shutdown : poweron_commands;
         run->next = 0;
@@ -114,8 +121,9 @@ static int request_action(SpicePowerInstance *sin, SpicePowerRequest *request)
     run->commands = commands_of(spice_power_request_get_action(request));
     run->start_us = g_get_monotonic_time();
     g_autoptr(GError) refused = NULL;
-    if (self->stopping || !send_next(run, &refused)) {
-        explain(self, request, describe(run, refused ? refused->message : "the bridge is stopping"));
+    if (self->stopping || !run->commands || !send_next(run, &refused)) {
+        const char *why = refused ? refused->message : self->stopping ? STOPPING : "not an action";
+        explain(self, request, describe(run, why));
         g_free(run);
         return SPP_POWER_RESULT_FAILED;
     }
@@ -163,7 +171,7 @@ void spp_power_actions_stop(SpicePowerInstance *sin)
     self->stopping = TRUE;
     Run *run;
     while ((run = g_queue_peek_head(&self->runs)) != NULL)
-        finish(run, SPP_POWER_RESULT_FAILED, "the bridge is stopping");
+        finish(run, SPP_POWER_RESULT_FAILED, STOPPING);
 }
 
 void spp_power_actions_free(SpicePowerInstance *sin)

@@ -99,9 +99,14 @@ static void fail_went_away(SppQmpAsync *qmp, const char *how)
     fail(qmp, g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_DISCONNECTED, "QEMU went away (%s)", how));
 }
 
+static GError *protocol_error(const char *what)
+{
+    return g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL, "garbage from QMP peer: %s", what);
+}
+
 static void fail_protocol(SppQmpAsync *qmp, const char *what)
 {
-    fail(qmp, g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL, "garbage from QMP peer: %s", what));
+    fail(qmp, protocol_error(what));
 }
 
 /* Writes what the socket takes now; the rest waits for G_IO_OUT. */
@@ -170,7 +175,7 @@ static void handle_reply(SppQmpAsync *qmp, JsonObject *reply)
     if (!result && qmp_error)
         error = command_error(command->command, qmp_error);
     else if (!result)
-        error = g_error_new(SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL, "garbage from QMP peer: an \"error\" that is not an object");
+        error = protocol_error("an \"error\" that is not an object");
     command->func(result, error, command->user_data);
     command_free(command);
     if (error && error->domain == SPP_QMP_ERROR)

@@ -34,7 +34,7 @@ typedef struct {
     void (*event)(const char *name, gpointer user_data);
     /* The connection is over, once, from the main loop and never from inside a call into this
      * module, after every waiting command has had its reply callback. The owner may free the
-     * connection here. */
+     * connection here; error belongs to the connection. */
     void (*closed)(const GError *error, gpointer user_data);
 } SppQmpAsyncCallbacks;
 

@@ -25,7 +25,8 @@
  * to SPP_QMP_ASYNC_MAX_MESSAGE stays far below. */
 #define MEMORY_CEILING_KIB (40 * 1024)
 
-#define RUNNING_REPLY "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": %ID%}\r\n"
+#define RUNNING_REPLY                                                                                                \
+    "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": %ID%}\r\n"
 #define RESET_EVENT                                                                                                  \
     "{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 1}, \"event\": \"RESET\", "                         \
     "\"data\": {\"guest\": false, \"reason\": \"host-qmp-system-reset\"}}\r\n"
