@@ -17,8 +17,12 @@
 #include "fake-qmp-peer.h"
 #include "qemu-monitor.h"
 
-/* What the bridge promises a SPICE client whatever QEMU does. */
+/* What the bridge promises a SPICE client whatever QEMU does: an answer within RESPONSIVE_MS. The
+ * tests hold 9 probes in 10 to it, and every probe to STALL_MS: on a shared 2-core machine under a
+ * load of 10 and more, any process can wait a few hundred ms for a CPU now and then, while the
+ * synchronous bridge's stalls lasted 1 to 5 s. An idle machine answers every probe within 5 ms. */
 #define RESPONSIVE_MS 100.0
+#define STALL_MS 1000.0
 /* Gaps between probe links: enough links to meet every stall of a second or more. */
 #define PROBE_GAP_US 50000
 /* A bridge that buffered the 64 MiB spp_qmp allows for one message would pass this; one that keeps
@@ -38,6 +42,12 @@ static const char *const multiple_clients[] = {"--multiple-clients", NULL};
 /* A link that spice-server refuses at once (protocol major version 3: VERSION_MISMATCH): the
  * round trip through its main loop without the RSA key it generates for every accepted link, whose
  * time (tens of ms, more on a loaded machine) is spice-server's own and not the bridge's to bound. */
+static gint compare_doubles(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static double refused_link_ms(int port)
 {
     static const guint8 header[16] = {'R', 'E', 'D', 'Q', 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -65,6 +75,23 @@ static double refused_link_ms(int port)
 /* For duration_ms, one probe after the other: a refused link, and on a session of its own an action
  * the bridge does not offer (ASYNC_ACTIONS), which spice-server answers UNSUPPORTED itself. Each must
  * be answered within RESPONSIVE_MS. */
+static void check_latencies(const char *what, GArray *ms)
+{
+    g_assert_cmpuint(ms->len, >, 0);
+    g_array_sort(ms, compare_doubles);
+    double p50 = g_array_index(ms, double, ms->len / 2), p90 = g_array_index(ms, double, ms->len * 9 / 10);
+    double slowest = g_array_index(ms, double, ms->len - 1);
+    g_test_message("%s: %u probes, p50 %.1f ms, p90 %.1f ms, slowest %.1f ms", what, ms->len, p50, p90, slowest);
+    g_assert_cmpfloat(p90, <, RESPONSIVE_MS);
+    g_assert_cmpfloat(slowest, <, STALL_MS);
+}
+
+static void add_ms_since(GArray *ms, gint64 start_us)
+{
+    double elapsed = (g_get_monotonic_time() - start_us) / 1000.0;
+    g_array_append_val(ms, elapsed);
+}
+
 static void assert_responsive(Rig *rig, int duration_ms)
 {
     int port = spp_bridge_process_port(rig->bridge);
@@ -75,23 +102,21 @@ static void assert_responsive(Rig *rig, int duration_ms)
     spp_power_channel_link(channel, session, SPP_POWER_CHANNEL_ID, SPP_CAP_MASK(SPP_POWER_CAP_RESULT), NULL, STEP_MS,
                            &err);
     g_assert_no_error(err);
-    gint64 end = g_get_monotonic_time() + (gint64)duration_ms * 1000;
-    double slowest_link = 0, slowest_answer = 0;
-    int probes = 0;
-    for (; g_get_monotonic_time() < end; probes++) {
-        slowest_link = MAX(slowest_link, refused_link_ms(port));
+    g_autoptr(GArray) links = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GArray) answers = g_array_new(FALSE, FALSE, sizeof(double));
+    for (gint64 end = g_get_monotonic_time() + (gint64)duration_ms * 1000; g_get_monotonic_time() < end;) {
+        double link_ms = refused_link_ms(port);
+        g_array_append_val(links, link_ms);
         gint64 start = g_get_monotonic_time();
         uint32_t code = 0;
         spp_power_channel_act(channel, SPP_MSGC_POWER_POWERON, STEP_MS, &code, &err);
         g_assert_no_error(err);
         g_assert_cmpuint(code, ==, SPP_POWER_RESULT_UNSUPPORTED);
-        slowest_answer = MAX(slowest_answer, (g_get_monotonic_time() - start) / 1000.0);
+        add_ms_since(answers, start);
         g_usleep(PROBE_GAP_US);
     }
-    g_test_message("%d probes in %d ms: slowest refused link %.1f ms, slowest UNSUPPORTED %.1f ms", probes,
-                   duration_ms, slowest_link, slowest_answer);
-    g_assert_cmpfloat(slowest_link, <, RESPONSIVE_MS);
-    g_assert_cmpfloat(slowest_answer, <, RESPONSIVE_MS);
+    check_latencies("refused links", links);
+    check_latencies("UNSUPPORTED answers", answers);
 }
 
 /* The bridge's peak resident memory (VmHWM), in KiB. */
@@ -181,16 +206,15 @@ static void test_no_qemu_fails_at_once(void)
     rig_start_bridge(rig, ASYNC_ACTIONS, multiple_clients);
     rig_connect_client(rig);
     g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_UNKNOWN);
-    gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC; /* past several reconnect attempts */
-    double slowest = 0;
-    while (g_get_monotonic_time() < end) {
+    g_autoptr(GArray) answers = g_array_new(FALSE, FALSE, sizeof(double));
+    /* Past several reconnect attempts. */
+    for (gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC; g_get_monotonic_time() < end;) {
         gint64 start = g_get_monotonic_time();
         g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_FAILED);
-        slowest = MAX(slowest, (g_get_monotonic_time() - start) / 1000.0);
+        add_ms_since(answers, start);
         g_usleep(PROBE_GAP_US);
     }
-    g_test_message("the slowest FAILED took %.1f ms", slowest);
-    g_assert_cmpfloat(slowest, <, RESPONSIVE_MS);
+    check_latencies("FAILED answers", answers);
     g_assert_true(log_has(rig, "QEMU is not connected"));
     rig_free(rig);
 }

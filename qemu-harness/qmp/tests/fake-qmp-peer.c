@@ -83,9 +83,12 @@ static gpointer peer_main(gpointer data)
         case STEP_FLOOD_MS: {
             gint64 until = g_get_monotonic_time() + (gint64)step->ms * 1000;
             size_t length = strlen(step->text);
+            /* As fast as the client reads, without spinning while it does not: a spinning peer
+             * takes a CPU from the client it floods on a small machine. */
+            struct pollfd writable = {.fd = peer->fd, .events = POLLOUT};
             while (g_get_monotonic_time() < until &&
                    (send(peer->fd, step->text, length, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0 || errno == EAGAIN))
-                ;
+                poll(&writable, 1, 10);
             break;
         }
         case STEP_CLOSE:
