@@ -189,14 +189,14 @@ VC_CASE_FN(snapshot, load_without_saved_device_fails)
     vc_job_require_success(vm, save, "a save with a USB keyboard", VC_REQ(SJ, "6.1", "a valid save succeeds"));
     unplug(vm, "kbd");
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
-    const VcCitation *required = VC_REQ(SJ, "5.10", "a VM state the machine cannot take fails with 'Error <n> while "
-                                                    "loading VM state' (§8/D8)");
+    /* 7.2's text is the generic one (§8/D8); from 10.2 QEMU gives the cause, which names the device. */
+    const VcCitation *required = VC_REQ(SJ, "5.10", "a VM state the machine cannot take fails the load "
+                                                    "('Error <n> while loading VM state' on 7.2, §8/D8)");
     int errno_value = 0, end = 0;
-    VC_REQUIRE(ctx,
-               load->job_error && sscanf(load->job_error, SPP_QEMU_ERR_LOADVM "%n", &errno_value, &end) == 1 &&
-                   load->job_error[end] == '\0',
-               required, "the load %s%s", load->job_error ? "failed with " : "succeeded",
-               load->job_error ? load->job_error : "");
+    gboolean generic = load->job_error && sscanf(load->job_error, SPP_QEMU_ERR_LOADVM "%n", &errno_value, &end) == 1 &&
+                       load->job_error[end] == '\0';
+    VC_REQUIRE(ctx, generic || (load->job_error && strstr(load->job_error, "usb-kbd")), required, "the load %s%s",
+               load->job_error ? "failed with " : "succeeded", load->job_error ? load->job_error : "");
 }
 
 VC_CASE_FN(snapshot, revert_failure_names_node)

@@ -2,7 +2,7 @@
 # vmconform on three QEMU releases in one run: bookworm's 7.2 (the host's), trixie's 10.0 and
 # trixie-backports' 11.1, each from a Debian root made once in the build tree (tools/debian-root.sh)
 # and run with that root's loader and libraries (tools/root-qemu.sh). Every case runs on every
-# release; the run exits 0 with each release's known deviations (the registry's D2 and D4) reported
+# release; the run exits 0 with each release's known deviations (the registry's D2 to D6 and D16) reported
 # as such, and the reports name each target and what it tolerates.
 #
 # usage: releases.sh ROOTS_DIR PROJECT_SOURCE_DIR   (VMCONFORM in the environment)

@@ -4,8 +4,8 @@
 
 /* Every deviation of §8 was found on Debian bookworm's QEMU 7.2 (obs, or src where §8 says
  * "not reproduced"). A release is added to an entry once a run against it shows the deviation:
- * trixie's 10.0 and trixie-backports' 11.1 (ctest conformance.releases) show D2 and D4; the
- * others have no case that reveals them, so no run has shown them on a later release yet. */
+ * trixie's 10.0 and trixie-backports' 11.1 (ctest conformance.releases) show D2, D3, D4, D5, D6 and
+ * D16; the others have no case that reveals them, so no run has shown them on a later release yet. */
 static const char *const qemu_7_2[] = {"7.2", NULL};
 static const char *const qemu_7_2_to_11_1[] = {"7.2", "10.0", "11.1", NULL};
 
@@ -22,11 +22,13 @@ static const SppQemuDeviation deviations[] = {
      "4.7", qemu_7_2, reveal_none},
     {"D2", "the existing-tag check only fires when every listed device has the tag", "5.6", qemu_7_2_to_11_1,
      reveal_d2},
-    {"D3", "a node listed twice in devices gets two snapshots with the same name", "6.1", qemu_7_2, reveal_d3},
+    {"D3", "a node listed twice in devices gets two snapshots with the same name", "6.1", qemu_7_2_to_11_1,
+     reveal_d3},
     {"D4", "tags are silently truncated to 255 bytes", "2.3", qemu_7_2_to_11_1, reveal_d4},
-    {"D5", "load reverts to the snapshot whose id equals the tag before the one named so", "6.4", qemu_7_2,
-     reveal_d5},
-    {"D6", "delete removes one snapshot of that name per listing of a node", "6.6", qemu_7_2, reveal_d6},
+    {"D5", "load reverts to the snapshot whose id equals the tag before the one named so", "6.4",
+     qemu_7_2_to_11_1, reveal_d5},
+    {"D6", "delete removes one snapshot of that name per listing of a node", "6.6", qemu_7_2_to_11_1,
+     reveal_d6},
     {"D7", "a read-only node is refused as \"writable but does not support snapshots\"", "5.5", qemu_7_2,
      reveal_none},
     {"D8", "a VM state that does not load is reported only as \"Error -22 while loading VM state\"", "5.10",
@@ -39,8 +41,8 @@ static const SppQemuDeviation deviations[] = {
      reveal_none},
     {"D14", "VM state written before a failed save stays allocated in the image", "6.7", qemu_7_2, reveal_none},
     {"D15", "a vmstate node that exists but is not listed \"does not exist\"", "5.7", qemu_7_2, reveal_none},
-    {"D16", "the second snapshot of a vmstate node listed twice holds no loadable VM state", "6.4", qemu_7_2,
-     reveal_d16},
+    {"D16", "the second snapshot of a vmstate node listed twice holds no loadable VM state", "6.4",
+     qemu_7_2_to_11_1, reveal_d16},
     {"D17", "every save and load that reaches the VM state leaks one QIOChannelBlock", NULL, qemu_7_2,
      reveal_none},
 };
