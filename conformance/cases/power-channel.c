@@ -7,18 +7,13 @@
 /* Most cases act through vc_power_act(), which needs the RESULT it cites. */
 #define ANSWERED_BY_RESULT VC_REQ(PC, "6.3", "the server answers every action with one RESULT")
 
-#define ALL_CAPS (SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT))
-
-static const VcBridgeSpec all_actions = {0};
-static const VcBridgeSpec reset_only = {.actions = "reset"};
-
 VC_CASE_FN(power, caps_match_configured_actions)
 {
     const VcOptions *opts = vc_options(ctx);
     if (opts->spice_target)
         vc_skip(ctx, "the configuration of a --spice endpoint is not known");
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &reset_only);
-    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, NULL);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_reset_only);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, VC_STATE_AND_RESULT, NULL);
     vc_power_client_require_linked(c);
     const VcCitation *required = VC_REQ(PC, "4.2", "the server announces exactly the actions it provides");
     VC_REQUIRE(ctx, spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_RESET), required,
@@ -34,8 +29,9 @@ VC_CASE_FN(power, caps_match_configured_actions)
 
 VC_CASE_FN(power, reserved_bit_never_announced_and_ignored)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS | SPP_CAP_MASK(SPP_POWER_CAP_RESERVED), NULL);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
+    g_autoptr(VcPowerClient) c =
+        vc_power_client_connect(t, VC_STATE_AND_RESULT | SPP_CAP_MASK(SPP_POWER_CAP_RESERVED), NULL);
     VC_REQUIRE(ctx, c->power->link_status == SPP_OK, VC_REQ(PC, "4.4", "a receiver ignores reserved bit 0"),
                "a link with bit 0 set was refused: %s", vc_power_error(c));
     VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_RESERVED),
@@ -44,8 +40,8 @@ VC_CASE_FN(power, reserved_bit_never_announced_and_ignored)
 
 VC_CASE_FN(power, state_is_first_message_after_link)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, NULL);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, VC_STATE_AND_RESULT, NULL);
     vc_power_client_require_linked(c);
     SppMessage msg = {0};
     int st = vc_power_next(c, &msg, 5000);
@@ -60,9 +56,9 @@ VC_CASE_FN(power, state_is_first_message_after_link)
 
 VC_CASE_FN(power, state_follows_every_change)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     const VcCitation *required = VC_REQ(PC, "6.6", "STATE is sent on every change, in order");
     json_node_unref(vc_qmp_ok(vm, "stop", NULL, VC_STEP("stop succeeds")));
     int paused = vc_power_expect_state(c, 5000, required);
@@ -79,9 +75,9 @@ VC_CASE_FN(power, state_follows_every_change)
 
 VC_CASE_FN(power, reset_reboots_guest)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_RESET, VC_REQ(PC, "6.3", "every action is answered by RESULT"));
@@ -102,9 +98,9 @@ VC_CASE_FN(power, reset_reboots_guest)
 
 VC_CASE_FN(power, poweroff_stops_guest_at_once)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, VC_REQ(PC, "6.3", "every action is answered by RESULT"));
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, VC_REQ(PC, "7.2", "POWEROFF of a running machine succeeds"),
                "RESULT %s", spp_power_result_name(code));
@@ -127,9 +123,9 @@ VC_CASE_FN(power, poweroff_stops_guest_at_once)
 
 VC_CASE_FN(power, poweron_boots_guest)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, ANSWERED_BY_RESULT) == SPP_POWER_RESULT_OK,
                VC_REQ(PC, "7.2", "POWEROFF succeeds"), "POWEROFF failed");
     vc_power_expect_state(c, 5000, VC_REQ(PC, "6.6", "STATE after POWEROFF"));
@@ -147,9 +143,9 @@ VC_CASE_FN(power, poweron_boots_guest)
 
 VC_CASE_FN(power, poweron_while_on_is_invalid_state)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWERON, VC_REQ(PC, "6.3", "every action is answered by RESULT"));
@@ -160,8 +156,8 @@ VC_CASE_FN(power, poweron_while_on_is_invalid_state)
 
 VC_CASE_FN(power, poweroff_while_off_is_invalid_state)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     VC_REQUIRE(ctx, vc_power_act(c, SPP_MSGC_POWER_POWEROFF, ANSWERED_BY_RESULT) == SPP_POWER_RESULT_OK,
                VC_REQ(PC, "7.2", "POWEROFF succeeds"), "the first POWEROFF failed");
     vc_power_expect_state(c, 5000, VC_REQ(PC, "6.6", "STATE after POWEROFF"));
@@ -179,9 +175,9 @@ VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
 {
     if (vc_options(ctx)->spice_target)
         vc_skip(ctx, "needs a server configured without POWEROFF");
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &reset_only);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_reset_only);
     VcVm *vm = vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_POWEROFF, VC_REQ(PC, "6.2", "an unannounced action is answered"));
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_UNSUPPORTED, VC_REQ(PC, "6.2", "an unannounced action is UNSUPPORTED"),
@@ -194,7 +190,7 @@ VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
 
 VC_CASE_FN(power, failure_without_result_cap_is_notify)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     vc_power_send(c, SPP_MSGC_POWER_POWERON, 0);
     SppMessage msg = {0};
@@ -220,7 +216,7 @@ VC_CASE_FN(power, failure_without_result_cap_is_notify)
 
 VC_CASE_FN(power, success_without_result_cap_is_silent)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
     g_autoptr(VcPowerClient) c = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     vc_power_send(c, SPP_MSGC_POWER_RESET, 0);
@@ -236,7 +232,7 @@ VC_CASE_FN(power, success_without_result_cap_is_silent)
 
 VC_CASE_FN(power, poc_client_gets_poc_behaviour)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
     g_autoptr(VcPowerClient) c = vc_power_linked_client(t, 0);
     SppMessage msg = {0};
@@ -263,7 +259,7 @@ VC_CASE_FN(power, every_client_receives_state)
     const VcBridgeSpec spec = {.multiple_clients = TRUE};
     g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &spec);
     vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) first = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) first = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     g_autoptr(VcPowerClient) second = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     VC_REQUIRE(ctx, vc_power_act(first, SPP_MSGC_POWER_POWEROFF, ANSWERED_BY_RESULT) == SPP_POWER_RESULT_OK,
                VC_REQ(PC, "7.2", "POWEROFF succeeds"), "POWEROFF failed");
@@ -285,7 +281,7 @@ VC_CASE_FN(power, wrong_password_causes_no_action)
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     g_autofree char *wrong = g_strconcat(t->password ? t->password : "", "-wrong", NULL);
-    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, ALL_CAPS, wrong);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect(t, VC_STATE_AND_RESULT, wrong);
     VC_REQUIRE(ctx, c->power->link_status == SPP_ERR_LINK && c->power->link.result == SPP_LINK_ERR_PERMISSION_DENIED,
                VC_REQ(PC, "8.1", "a wrong ticket is refused with PERMISSION_DENIED"), "power link: %s",
                c->power->link_status == SPP_OK ? "accepted" : vc_power_error(c));
@@ -297,9 +293,9 @@ VC_CASE_FN(power, wrong_password_causes_no_action)
 
 VC_CASE_FN(power, unknown_message_type_closes_channel_without_action)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     vc_power_send(c, 150, 0);
@@ -310,9 +306,9 @@ VC_CASE_FN(power, unknown_message_type_closes_channel_without_action)
 
 VC_CASE_FN(power, oversized_message_closes_channel_without_action)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     if (vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     /* A RESET header announcing a 1 GiB body: malformed for an empty-bodied action on this server. */
@@ -327,8 +323,8 @@ VC_CASE_FN(power, oversized_message_closes_channel_without_action)
 
 VC_CASE_FN(power, channel_id_other_than_0_is_refused)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = vc_power_client_connect_channel(t, 1, ALL_CAPS, NULL);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_client_connect_channel(t, 1, VC_STATE_AND_RESULT, NULL);
     const SppLinkInfo *link = &c->power->link;
     gboolean closed_without_reply = c->power->link_status != SPP_OK && !link->reply_received;
     gboolean not_available = c->power->link_status == SPP_ERR_LINK &&
@@ -342,9 +338,9 @@ VC_CASE_FN(power, channel_id_other_than_0_is_refused)
 
 VC_CASE_FN(power, trailing_bytes_in_action_are_ignored)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = t->vm;
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     vc_power_send(c, SPP_MSGC_POWER_RESET, 8);
     g_autoptr(GError) err = NULL;
     uint32_t code = 0;

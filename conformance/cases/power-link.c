@@ -5,14 +5,10 @@
 #include "case-list.h"
 #include "power.h"
 
-#define ALL_CAPS (SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT))
 #define ACTION_CAPS                                                                                    \
     (SPP_CAP_MASK(SPP_POWER_CAP_RESET) | SPP_CAP_MASK(SPP_POWER_CAP_POWEROFF) | SPP_CAP_MASK(SPP_POWER_CAP_POWERON))
 #define MAX_CHANNELS 64
 #define QUIET_MS 500 /* how long a server that has nothing to say is watched */
-
-static const VcBridgeSpec all_actions = {0};
-static const VcBridgeSpec reset_only = {.actions = "reset"};
 
 /* How many times the server's CHANNELS_LIST names channel (type, id). */
 static guint listed(VcPowerClient *c, uint8_t type, uint8_t id, const VcCitation *required)
@@ -45,7 +41,7 @@ static gboolean main_channel_alive(VcPowerClient *c, int ms)
 
 VC_CASE_FN(power, enabled_channel_is_listed_once)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_session(t);
     const VcCitation *required = VC_REQ(PC, "2.3", "an enabled power channel is announced in the channel list");
     guint count = listed(c, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID, required);
@@ -64,7 +60,7 @@ static void require_no_power_channel(VcPowerTarget *t, const VcCitation *require
     guint count = listed(c, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID, required);
     VC_REQUIRE(ctx, count == 0, required, "CHANNELS_LIST names the power channel");
     SppLinkParams params;
-    uint32_t caps = ALL_CAPS;
+    uint32_t caps = VC_STATE_AND_RESULT;
     spp_link_params_init(&params, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID);
     params.connection_id = c->session->id;
     params.channel_caps = &caps;
@@ -105,10 +101,10 @@ VC_CASE_FN(power, server_without_channel_refuses_power_link)
 
 VC_CASE_FN(power, unknown_session_id_is_refused)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_session(t);
     SppLinkParams params;
-    uint32_t caps = ALL_CAPS;
+    uint32_t caps = VC_STATE_AND_RESULT;
     spp_link_params_init(&params, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID);
     params.connection_id = c->session->id + 1;
     params.channel_caps = &caps;
@@ -155,7 +151,7 @@ static void require_link_refused(VcPowerTarget *t, uint32_t session_id, uint32_t
 
 VC_CASE_FN(power, link_outside_size_limits_is_refused)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_session(t);
     const VcCitation *required = VC_REQ(PC, "3.1",
                                         "a link message outside 18..4096 bytes or 1024 cap words is refused");
@@ -163,7 +159,7 @@ VC_CASE_FN(power, link_outside_size_limits_is_refused)
     require_link_refused(t, c->session->id, SPP_LINK_MESS_MAX_SIZE + 1, 0, required);
     require_link_refused(t, c->session->id, SPP_LINK_MESS_SIZE + 8, SPP_LINK_MAX_CAP_WORDS + 1, required);
     /* The refusals cost the server nothing: a valid link still works. */
-    g_autoptr(VcPowerClient) after = vc_power_client_connect(t, ALL_CAPS, NULL);
+    g_autoptr(VcPowerClient) after = vc_power_client_connect(t, VC_STATE_AND_RESULT, NULL);
     vc_power_client_require_linked(after);
 }
 
@@ -195,11 +191,11 @@ static uint32_t full_header_result(VcPowerClient *c, uint16_t action)
 
 VC_CASE_FN(power, full_headers_frame_messages_exactly)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_session(t);
     static const uint32_t no_mini_header[] = {SPP_CAP_MASK(SPP_COMMON_CAP_AUTH_SELECTION) |
                                               SPP_CAP_MASK(SPP_COMMON_CAP_AUTH_SPICE)};
-    uint32_t caps = ALL_CAPS;
+    uint32_t caps = VC_STATE_AND_RESULT;
     SppLinkParams params;
     spp_link_params_init(&params, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID);
     params.connection_id = c->session->id;
@@ -223,8 +219,8 @@ VC_CASE_FN(power, full_headers_frame_messages_exactly)
 
 VC_CASE_FN(power, base_messages_keep_channel_working)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     /* The client's base messages, unasked: an ACK_SYNC, a PONG and an ACK are SPICE's ordinary
      * traffic on every channel, nothing to close it over. */
     const VcCitation *required = VC_REQ(PC, "3.6", "base messages are handled as SPICE does, the channel goes on");
@@ -249,10 +245,10 @@ VC_CASE_FN(power, client_action_bits_are_ignored)
 {
     if (vc_options(ctx)->spice_target)
         vc_skip(ctx, "needs a server configured without POWEROFF");
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &reset_only);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_reset_only);
     VcVm *vm = vc_power_target_vm(t);
     const VcCitation *required = VC_REQ(PC, "4.3", "the server ignores the action bits a client announces");
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS | ACTION_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT | ACTION_CAPS);
     VC_REQUIRE(ctx, !spp_link_info_has_channel_cap(&c->power->link, SPP_POWER_CAP_POWEROFF), required,
                "a reset-only server announced POWEROFF to a client that announced it");
     g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
@@ -273,10 +269,10 @@ VC_CASE_FN(power, client_action_bits_are_ignored)
 
 VC_CASE_FN(power, unknown_cap_bits_are_ignored)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_session(t);
     /* Every bit from 6 up in the first word, and a second word full of them. */
-    uint32_t caps[2] = {ALL_CAPS | ~UINT32_C(0x3f), UINT32_MAX};
+    uint32_t caps[2] = {VC_STATE_AND_RESULT | ~UINT32_C(0x3f), UINT32_MAX};
     SppLinkParams params;
     spp_link_params_init(&params, SPP_CHANNEL_POWER, SPP_POWER_CHANNEL_ID);
     params.connection_id = c->session->id;
@@ -309,8 +305,8 @@ static uint32_t act_raw(VcPowerClient *c, uint16_t action)
 
 VC_CASE_FN(power, actions_are_empty_messages_101_to_103)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     const VcCitation *required = VC_REQ(PC, "5.1", "RESET is 101, POWEROFF 102, POWERON 103, each with no body");
     uint32_t code = act_raw(c, SPP_MSGC_POWER_RESET);
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, required, "65 00 00 00 00 00 (RESET): %s",

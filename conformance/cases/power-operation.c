@@ -9,11 +9,8 @@
 #include "case-list.h"
 #include "power.h"
 
-#define ALL_CAPS (SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT))
 #define PIPELINED_ACTIONS 50
 #define CLOSE_MS 3000
-
-static const VcBridgeSpec all_actions = {0};
 
 /* n RESET messages back to back, as a client would put them on the wire (mini header). */
 static GByteArray *resets(guint n)
@@ -59,7 +56,7 @@ static void require_closed_without_action(VcPowerTarget *t, const GByteArray *by
 
 VC_CASE_FN(power, action_before_link_is_not_performed)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_client_session(t);
     if (t->vm)
         g_ptr_array_unref(spp_qmp_client_drain_events(t->vm->qmp));
@@ -82,7 +79,7 @@ static uint16_t pipelined_action(guint i)
 
 VC_CASE_FN(power, pipelined_actions_answered_in_order)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     g_autoptr(VcPowerClient) c = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_RESULT));
     g_autoptr(GByteArray) burst = g_byte_array_new();
     for (guint i = 0; i < PIPELINED_ACTIONS; i++) {
@@ -141,9 +138,9 @@ static char *migration_status(VcVm *vm)
 
 VC_CASE_FN(power, action_during_migration_is_failed)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     g_autofree char *path = g_build_filename(spp_launcher_get_tmpdir(vm->launcher), "migration.sock", NULL);
     int listener = stalled_migration_socket(ctx, path);
     g_autofree char *args = g_strdup_printf("{\"uri\": \"unix:%s\"}", path);
@@ -188,9 +185,9 @@ static void require_all_failed(VcPowerClient *c)
 
 VC_CASE_FN(power, qemu_going_away_reports_unknown_and_recovers)
 {
-    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &all_actions);
+    g_autoptr(VcPowerTarget) t = vc_power_target_start(ctx, &vc_bridge_all_actions);
     VcVm *vm = vc_power_target_vm(t);
-    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, ALL_CAPS);
+    g_autoptr(VcPowerClient) c = vc_power_linked_client(t, VC_STATE_AND_RESULT);
     /* The bridge's QMP socket path, kept: the second QEMU is put behind it. */
     g_autofree char *socket_path = g_strdup(spp_launcher_get_monitor_socket_path(vm->launcher));
     spp_launcher_stop(vm->launcher, 2000);
