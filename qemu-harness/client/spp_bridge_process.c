@@ -184,6 +184,11 @@ int spp_bridge_process_port(const SppBridgeProcess *bridge)
     return bridge->port;
 }
 
+GPid spp_bridge_process_pid(const SppBridgeProcess *bridge)
+{
+    return bridge->pid;
+}
+
 gboolean spp_bridge_process_running(SppBridgeProcess *bridge, GError **error)
 {
     return still_running(bridge, error);

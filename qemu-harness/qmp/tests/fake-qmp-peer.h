@@ -1,6 +1,8 @@
-/* A scripted fake QMP peer on a socketpair, for spp_qmp's unit tests: it plays a script of
- * steps in a thread of its own (send text, answer the next request with its id, close, ...),
- * standing in for QEMU where real QEMU will not misbehave on demand. */
+/* A scripted fake QMP peer, for spp_qmp's unit tests and the hostile tests of the bridge: it plays
+ * a script of steps in a thread of its own (send text, answer the next request with its id,
+ * close, ...), standing in for QEMU where real QEMU will not misbehave on demand. It plays on a
+ * socketpair (peer_start), or on a Unix socket that it listens on, to every client in turn
+ * (peer_listen). A script ends early once the client is gone. */
 #ifndef SPP_FAKE_QMP_PEER_H
 #define SPP_FAKE_QMP_PEER_H
 
@@ -17,8 +19,10 @@ typedef enum {
     STEP_RECV,           /* read one request line and remember its id for %LAST%  */
     STEP_SEND_LAST,      /* send text with %LAST% replaced by the remembered id */
     STEP_SEND_BYTEWISE,  /* send text one byte at a time, slowly, until the client is gone */
-    STEP_SLEEP_MS,       /* pause */
+    STEP_SLEEP_MS,       /* pause (less once the client is gone) */
     STEP_FLOOD_MS,       /* send text again and again for ms milliseconds, or until the client is gone */
+    STEP_SERVE_SLOWLY,   /* until the client is gone: read each request one byte per ms milliseconds
+                            and answer it with text (%ID% replaced) */
     STEP_CLOSE,          /* close the socket */
     STEP_END,
 } StepKind;
@@ -30,7 +34,12 @@ typedef struct {
 } Step;
 
 typedef struct {
-    int fd;
+    int fd;              /* the client's connection; -1 between clients */
+    int listen_fd;       /* peer_listen: the listening socket; else -1 */
+    int wake[2];         /* peer_listen: a pipe that tells the thread to stop */
+    GMutex lock;         /* guards fd and stopping against peer_listen_stop */
+    gboolean stopping;
+    guint clients;       /* peer_listen: clients served so far */
     const Step *script;
     GPtrArray *requests; /* every request line the peer read */
     GThread *thread;
@@ -41,6 +50,14 @@ FakePeer *peer_start(const Step *script, int *client_fd);
 
 /* Waits for the script to end and frees the peer. */
 void peer_finish(FakePeer *peer);
+
+/* Listens on a Unix socket at path and plays the script to each client that connects, one after
+ * the other, until peer_listen_stop(). */
+FakePeer *peer_listen(const Step *script, const char *path);
+
+/* Ends the current client's script (its connection is shut down), stops listening and frees the
+ * peer; the socket file is left to the caller. */
+void peer_listen_stop(FakePeer *peer);
 
 /* Connects a client to a peer whose script starts with greeting + capabilities. */
 SppQmpClient *connect_client(const Step *script, FakePeer **peer);

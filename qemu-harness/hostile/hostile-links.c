@@ -1,0 +1,286 @@
+/* Attacks on the link phase: clients that leave at every step of it (with a FIN or an RST),
+ * links that never finish, and link messages that are garbage. */
+#include <string.h>
+
+#include "hostile.h"
+
+/* How far a client gets before it leaves. */
+typedef enum {
+    STAGE_CONNECTED,
+    STAGE_LINK_SENT,
+    STAGE_REPLY_READ,
+    STAGE_SESSION,
+    N_STAGES,
+} LinkStage;
+
+static const char *const stage_names[N_STAGES] = {"connected", "link message sent", "link reply read",
+                                                  "session linked"};
+
+#define LEAVING_CLIENTS 100
+#define HALF_OPEN_LINKS 300
+/* A half-open link sends this many bytes of the link header, or of the link message after it. */
+#define HALF_OPEN_PART 10
+#define GARBAGE_SEED 20260101
+#define GARBAGE_RANDOM_BYTES 4096
+
+/* Reads a link reply (header and body); FALSE if none arrived in time. *error_code gets its error. */
+static gboolean read_link_reply(SppConn *conn, guint32 *error_code)
+{
+    guint8 header[SPP_LINK_HEADER_SIZE];
+    if (hostile_read_bytes(conn, header, sizeof header, HOSTILE_ANSWER_MS) < sizeof header ||
+        memcmp(header, SPP_LINK_MAGIC, 4) != 0)
+        return FALSE;
+    guint32 size = spp_le32(header + 12);
+    if (size < 4 || size > SPP_LINK_MESS_MAX_SIZE)
+        return FALSE;
+    g_autofree guint8 *body = g_malloc(size);
+    if (hostile_read_bytes(conn, body, size, HOSTILE_ANSWER_MS) < size)
+        return FALSE;
+    *error_code = spp_le32(body);
+    return TRUE;
+}
+
+/* A main-channel link message sent on a fresh connection. */
+static SppConn *send_main_link(const HostileTarget *target, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    SppConn *conn = hostile_connect(target, &err);
+    guint8 link[HOSTILE_LINK_MAX];
+    gsize length = hostile_link_bytes(link, 0, SPP_CHANNEL_MAIN, 0, 0);
+    if (conn && hostile_send(conn, link, length, &err))
+        return conn;
+    spp_conn_free(conn);
+    g_propagate_error(error, g_steal_pointer(&err));
+    return NULL;
+}
+
+static SppConn *client_at_stage(const HostileTarget *target, LinkStage stage, GError **error)
+{
+    if (stage == STAGE_CONNECTED)
+        return hostile_connect(target, error);
+    if (stage == STAGE_SESSION) {
+        SppConn *conn = spp_conn_new();
+        uint32_t id;
+        if (spp_main_connect(conn, target->host, target->port, target->password, HOSTILE_ANSWER_MS, &id) == SPP_OK)
+            return conn;
+        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "main link: %s", spp_conn_error(conn));
+        spp_conn_free(conn);
+        return NULL;
+    }
+    SppConn *conn = send_main_link(target, error);
+    guint32 code;
+    if (conn && stage == STAGE_REPLY_READ && !read_link_reply(conn, &code)) {
+        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "no link reply within %d ms", HOSTILE_ANSWER_MS);
+        spp_conn_free(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+/* Clients that leave at each stage in turn, with a FIN or (rst) an RST. */
+static gboolean clients_leave(HostileRun *run, gboolean rst, GError **error)
+{
+    const HostileTarget *target = run->target;
+    for (int i = 0; i < LEAVING_CLIENTS; i++) {
+        LinkStage stage = (LinkStage)(i % N_STAGES);
+        SppConn *conn = client_at_stage(target, stage, error);
+        if (!conn) {
+            g_prefix_error(error, "client %d (to leave once %s): ", i + 1, stage_names[stage]);
+            return FALSE;
+        }
+        if (rst)
+            hostile_close_with_reset(conn);
+        else
+            spp_conn_free(conn);
+        if (target->pid > 0 && !hostile_process_alive(target->pid, error)) {
+            g_prefix_error(error, "after client %d left once %s: ", i + 1, stage_names[stage]);
+            return FALSE;
+        }
+    }
+    hostile_run_note(run, "%d clients left with %s, %d at each of: %s, %s, %s, %s", LEAVING_CLIENTS,
+                     rst ? "an RST" : "a FIN", LEAVING_CLIENTS / N_STAGES, stage_names[0], stage_names[1],
+                     stage_names[2], stage_names[3]);
+    return TRUE;
+}
+
+gboolean hostile_attack_link_close(HostileRun *run, GError **error)
+{
+    return clients_leave(run, FALSE, error);
+}
+
+gboolean hostile_attack_link_reset(HostileRun *run, GError **error)
+{
+    return clients_leave(run, TRUE, error);
+}
+
+/* One link that stops part-way: nothing sent, part of the header, or the header and part of the
+ * link message. */
+static SppConn *half_open_link(const HostileTarget *target, int kind, GError **error)
+{
+    SppConn *conn = hostile_connect(target, error);
+    guint8 link[HOSTILE_LINK_MAX];
+    hostile_link_bytes(link, 0, SPP_CHANNEL_MAIN, 0, 0);
+    gsize sent = kind == 0 ? 0 : kind == 1 ? HALF_OPEN_PART : SPP_LINK_HEADER_SIZE + HALF_OPEN_PART;
+    if (conn && sent > 0 && !hostile_send(conn, link, sent, error)) {
+        spp_conn_free(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+gboolean hostile_attack_half_open(HostileRun *run, GError **error)
+{
+    GPtrArray *held = g_ptr_array_new();
+    gboolean ok = TRUE;
+    for (int i = 0; ok && i < HALF_OPEN_LINKS; i++) {
+        SppConn *conn = half_open_link(run->target, i % 3, error);
+        if (conn)
+            g_ptr_array_add(held, conn);
+        else {
+            g_prefix_error(error, "half-open link %d: ", i + 1);
+            ok = FALSE;
+        }
+    }
+    if (ok) {
+        HostileExpect expect = hostile_expect_default(run->target);
+        ok = hostile_run_sample_rss(run, error) && hostile_legit_reset(run->target, &expect, error);
+        if (!ok)
+            g_prefix_error(error, "while %d half-open links were held: ", HALF_OPEN_LINKS);
+        else
+            hostile_run_note(run, "%d half-open links held while a legitimate client linked and reset",
+                             HALF_OPEN_LINKS);
+    }
+    for (guint i = 0; i < held->len; i++) {
+        if (i % 2)
+            hostile_close_with_reset(held->pdata[i]);
+        else
+            spp_conn_free(held->pdata[i]);
+    }
+    g_ptr_array_free(held, TRUE);
+    return ok;
+}
+
+/* What follows a valid link message in the garbage shapes that get past the link reply. */
+typedef enum {
+    THEN_NOTHING,
+    THEN_UNKNOWN_MECHANISM, /* auth mechanism 99 */
+    THEN_SASL_MECHANISM,    /* SASL, which the server did not offer */
+    THEN_GARBAGE_TICKET,    /* 128 random bytes as the encrypted ticket */
+} GarbageThen;
+
+typedef struct {
+    const char *name;
+    guint8 channel; /* the link's channel type; 0: main */
+    guint8 channel_id;
+    guint32 connection_id;
+    int offset; /* with width > 0: `value` overwrites `width` bytes of the valid link here */
+    guint32 value;
+    int width;
+    const char *text; /* not NULL: these text_len bytes instead of a link */
+    gsize text_len;
+    gboolean random; /* GARBAGE_RANDOM_BYTES random bytes instead of a link */
+    GarbageThen then;
+} GarbageShape;
+
+#define MESS_FIELD(field) (SPP_LINK_HEADER_SIZE + (int)offsetof(SppLinkMess, field))
+#define PATCH(at, v) .offset = (at), .value = (v), .width = 4
+#define TEXT(s) .text = (s), .text_len = sizeof(s) - 1
+
+static const GarbageShape garbage_shapes[] = {
+    {.name = "bad_magic", PATCH(0, 0x58585858u)},
+    {.name = "version_1", PATCH(4, 1)},
+    {.name = "version_huge", PATCH(4, 0xffffffffu)},
+    {.name = "size_zero", PATCH(12, 0)},
+    {.name = "size_below_link_message", PATCH(12, SPP_LINK_MESS_MIN_SIZE - 1)},
+    {.name = "size_above_4096", PATCH(12, SPP_LINK_MESS_MAX_SIZE + 1)},
+    {.name = "size_huge", PATCH(12, 0xffffffffu)},
+    {.name = "common_caps_1025", PATCH(MESS_FIELD(num_common_caps), SPP_LINK_MAX_CAP_WORDS + 1)},
+    {.name = "channel_caps_wrapping", PATCH(MESS_FIELD(num_channel_caps), 0x40000000u)},
+    {.name = "caps_offset_past_end", PATCH(MESS_FIELD(caps_offset), 4000)},
+    {.name = "caps_offset_inside_message", PATCH(MESS_FIELD(caps_offset), 0)},
+    {.name = "channel_type_unknown", .channel = 200},
+    {.name = "power_channel_id_7", .channel = SPP_CHANNEL_POWER, .channel_id = 7},
+    {.name = "power_unknown_session", .channel = SPP_CHANNEL_POWER, .connection_id = 0xdeadbeefu},
+    {.name = "http_request", TEXT("GET / HTTP/1.1\r\nHost: spice\r\n\r\n")},
+    {.name = "tls_client_hello", TEXT("\x16\x03\x01\x00\x31\x01\x00\x00\x2d\x03\x03" "garbage-random-bytes-of-a-hello")},
+    {.name = "random_bytes", .random = TRUE},
+    {.name = "unknown_auth_mechanism", .then = THEN_UNKNOWN_MECHANISM},
+    {.name = "sasl_not_offered", .then = THEN_SASL_MECHANISM},
+    {.name = "garbage_ticket", .then = THEN_GARBAGE_TICKET},
+};
+
+static void append_random(GByteArray *bytes, int count)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(GARBAGE_SEED);
+    for (int i = 0; i < count; i++) {
+        guint8 b = (guint8)g_rand_int(rand);
+        g_byte_array_append(bytes, &b, 1);
+    }
+}
+
+static GByteArray *garbage_bytes(const GarbageShape *shape)
+{
+    GByteArray *bytes = g_byte_array_new();
+    if (shape->text) {
+        g_byte_array_append(bytes, (const guint8 *)shape->text, (guint)shape->text_len);
+    } else if (shape->random) {
+        append_random(bytes, GARBAGE_RANDOM_BYTES);
+    } else {
+        guint8 link[HOSTILE_LINK_MAX];
+        gsize length = hostile_link_bytes(link, shape->connection_id, shape->channel ? shape->channel : SPP_CHANNEL_MAIN,
+                                          shape->channel_id, shape->channel ? HOSTILE_POWER_CAPS : 0);
+        for (int i = 0; i < shape->width; i++)
+            link[shape->offset + i] = (guint8)(shape->value >> (8 * i));
+        g_byte_array_append(bytes, link, (guint)length);
+    }
+    return bytes;
+}
+
+/* After the link reply: the auth mechanism, then perhaps a ticket. */
+static GByteArray *garbage_after_reply(GarbageThen then)
+{
+    GByteArray *bytes = g_byte_array_new();
+    guint8 mechanism[4];
+    spp_put_le32(mechanism, then == THEN_UNKNOWN_MECHANISM ? 99
+                            : then == THEN_SASL_MECHANISM  ? SPP_AUTH_MECHANISM_SASL
+                                                           : SPP_AUTH_MECHANISM_SPICE);
+    g_byte_array_append(bytes, mechanism, sizeof mechanism);
+    if (then == THEN_GARBAGE_TICKET)
+        append_random(bytes, SPP_TICKET_ENCRYPTED_BYTES);
+    return bytes;
+}
+
+/* One garbage shape: the server must not accept it, and must close the connection in time. */
+static gboolean send_garbage(const HostileTarget *target, const GarbageShape *shape, GError **error)
+{
+    SppConn *conn = hostile_connect(target, error);
+    g_autoptr(GByteArray) bytes = garbage_bytes(shape);
+    gboolean ok = conn && hostile_send(conn, bytes->data, bytes->len, error);
+    if (ok && shape->then != THEN_NOTHING) {
+        guint32 code = 0;
+        g_autoptr(GByteArray) after = garbage_after_reply(shape->then);
+        ok = read_link_reply(conn, &code) && code == SPP_LINK_ERR_OK && hostile_send(conn, after->data, after->len, NULL);
+        if (!ok)
+            g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "a valid link got no OK link reply in time");
+    }
+    if (ok && !hostile_wait_closed(conn, HOSTILE_ANSWER_MS, NULL)) {
+        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_BEHAVIOUR, "the connection stayed open %d ms after it",
+                    HOSTILE_ANSWER_MS);
+        ok = FALSE;
+    }
+    spp_conn_free(conn);
+    return ok;
+}
+
+gboolean hostile_attack_garbage_link(HostileRun *run, GError **error)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(garbage_shapes); i++) {
+        if (!send_garbage(run->target, &garbage_shapes[i], error) ||
+            (run->target->pid > 0 && !hostile_process_alive(run->target->pid, error))) {
+            g_prefix_error(error, "garbage link %s: ", garbage_shapes[i].name);
+            return FALSE;
+        }
+    }
+    hostile_run_note(run, "%zu garbage link shapes, each refused and closed", G_N_ELEMENTS(garbage_shapes));
+    return TRUE;
+}
