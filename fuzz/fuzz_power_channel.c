@@ -1,8 +1,8 @@
 /* libFuzzer target: the real spice-server power channel (patched, ASan/UBSan build) handling the
  * byte stream a client sends after a completed link.
  *
- * Set-up (LLVMFuzzerInitialize, once): eight spice-servers, one per subset of the three
- * SpicePowerInterface callbacks (an absent callback is an action the server must not announce),
+ * Set-up (LLVMFuzzerInitialize, once): eight spice-servers, one per subset of the three actions
+ * a SpicePowerInterface offers (an action not offered is one the server must not announce),
  * all driven by a hand-rolled SpiceCoreInterface (poll() over the registered watches; timers are
  * never fired, and spice-server starts none on an AF_UNIX socket for these channels). Each server
  * gets a session linked for real over a socketpair (main channel), and one real power-channel link
@@ -16,7 +16,7 @@
  * has closed the channel, and reads everything the server sent.
  *
  * Input: byte 0 = configuration
- *   bits 0-2  which callbacks exist: bit 0 reset, bit 1 poweroff, bit 2 poweron (selects a server)
+ *   bits 0-2  which actions are offered: bit 0 reset, bit 1 poweroff, bit 2 poweron (selects a server)
  *   bit 3     client announces SPICE_POWER_CAP_STATE
  *   bit 4     client announces SPICE_POWER_CAP_RESULT
  *   bit 5     client announces SPICE_COMMON_CAP_MINI_HEADER (6-byte headers), else 18-byte headers
@@ -28,6 +28,10 @@
  *             spice_server_power_set_state() from inside the callback (STATE pushed mid-message)
  *   bit 3     the client also announces caps the server must ignore (reserved bit 0, the action
  *             bits, unknown bits, a second cap word)
+ *   bits 4-5  how the callback answers (API v2): 0 returns the code, 1 completes from inside the
+ *             callback, 2 returns PENDING and the harness completes it on its next loop turn (so
+ *             later actions queue behind it and the server's flow control stops and resumes
+ *             reading), 3 alternates between 0 and 2
  * rest = the client's byte stream (data headers and bodies).
  *
  * Oracles (abort on violation):
@@ -36,12 +40,16 @@
  *     type, body too short for its type, body larger than the channel accepts (§6.5), or runs
  *     when no channel client is connected;
  *   - the sequence of callbacks differs from the spec's processing (§6.1, §7.4: announced, then
- *     allowed in the current state, in order, each action once);
+ *     allowed in the current state, in order, each action once); a callback runs while another
+ *     action of the session is still pending (§6.8);
+ *   - the audit hook (reported) does not see every action exactly once with its code;
  *   - the server's replies differ from the spec: STATE first to a STATE client (§6.6), one RESULT
  *     per action to a RESULT client (§6.3), NOTIFY (ERROR, HIGH, what=code, NUL-terminated text)
  *     for failures only to others (§6.4), a STATE per change, nothing a client did not ask for,
  *     serials from 1 in full headers;
  *   - the server does not close the channel at end of stream.
+ * When the channel closes early (malformed message) with deferred completions, which queued
+ * actions were read before the close depends on socket timing, so only a prefix is required.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -291,15 +299,20 @@ static struct {
     int closes_early;       /* the model closes the channel at a malformed message */
     uint16_t expected[POWER_RECV_BUF_SIZE * 8]; /* expected callback sequence (message types) */
     PowerServer *ps;
+    int completion;         /* byte 1 bits 4-5 */
+    SpicePowerRequest *pending; /* deferred completion, done by the harness */
+    int pending_result;
+    unsigned reported;      /* reported() calls so far */
+    unsigned expected_reports;
 } cur;
 
 /* Callback result number `call` of the input under result mode `mode`; the model uses the same
  * function, so it knows what each callback answered. Mode 3 includes two out-of-range values,
- * which the server must report as FAILED. */
+ * which the server must report as FAILED (not -1: that is SPICE_POWER_RESULT_PENDING). */
 static int result_for(int mode, unsigned call)
 {
     static const int cycle[] = {SPP_POWER_RESULT_OK, SPP_POWER_RESULT_FAILED, SPP_POWER_RESULT_DENIED,
-                                SPP_POWER_RESULT_UNSUPPORTED, SPP_POWER_RESULT_INVALID_STATE, -1, 5};
+                                SPP_POWER_RESULT_UNSUPPORTED, SPP_POWER_RESULT_INVALID_STATE, -7, 5};
     switch (mode) {
     case 0:
         return SPP_POWER_RESULT_OK;
@@ -315,6 +328,8 @@ static int result_for(int mode, unsigned call)
 static int on_action(SpicePowerInstance *sin, uint16_t type, unsigned cap)
 {
     PowerServer *ps = (PowerServer *)sin;
+    if (cur.pending != NULL)
+        fail("callback for message %u while another action of the session is pending", type);
     if (!(ps->announced & SPP_CAP_MASK(cap)))
         fail("callback for message %u, whose capability the server did not announce", type);
     if (!cur.connected || ps != cur.ps)
@@ -336,17 +351,45 @@ static int on_action(SpicePowerInstance *sin, uint16_t type, unsigned cap)
     }
     return r;
 }
-static int cb_reset(SpicePowerInstance *sin)
+static int cb_request(SpicePowerInstance *sin, SpicePowerRequest *request)
 {
-    return on_action(sin, SPP_MSGC_POWER_RESET, SPP_POWER_CAP_RESET);
+    static const unsigned cap_of[] = {SPP_POWER_CAP_RESET, SPP_POWER_CAP_POWEROFF, SPP_POWER_CAP_POWERON};
+    int type = spice_power_request_get_action(request);
+    if (type < SPP_MSGC_POWER_RESET || type > SPP_MSGC_POWER_POWERON)
+        fail("request for action %d, which is no power action", type);
+    unsigned call = cur.calls;
+    int r = on_action(sin, (uint16_t)type, cap_of[type - SPP_MSGC_POWER_RESET]);
+    int mode = cur.completion == 3 ? (call % 2 ? 2 : 0) : cur.completion;
+    if (mode == 1) {
+        spice_server_power_complete(request, r);
+        return SPICE_POWER_RESULT_PENDING;
+    }
+    if (mode == 2) {
+        cur.pending = request;
+        cur.pending_result = r;
+        return SPICE_POWER_RESULT_PENDING;
+    }
+    return r;
 }
-static int cb_poweroff(SpicePowerInstance *sin)
+
+static void cb_reported(SpicePowerInstance *sin, const SpicePowerRequest *request, int result)
 {
-    return on_action(sin, SPP_MSGC_POWER_POWEROFF, SPP_POWER_CAP_POWEROFF);
+    (void)sin;
+    (void)request;
+    if (result < SPP_POWER_RESULT_OK || result > SPP_POWER_RESULT_INVALID_STATE)
+        fail("reported result %d is no result code", result);
+    cur.reported++;
 }
-static int cb_poweron(SpicePowerInstance *sin)
+
+/* The management plane's side of a deferred action: complete it now. */
+static int complete_pending(void)
 {
-    return on_action(sin, SPP_MSGC_POWER_POWERON, SPP_POWER_CAP_POWERON);
+    if (cur.pending == NULL)
+        return 0;
+    SpicePowerRequest *request = cur.pending;
+    cur.pending = NULL;
+    spice_server_power_complete(request, cur.pending_result);
+    return 1;
 }
 
 static SpicePowerInterface power_sif[8];
@@ -441,9 +484,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         sif->base.description = "fuzz power";
         sif->base.major_version = SPICE_INTERFACE_POWER_MAJOR;
         sif->base.minor_version = SPICE_INTERFACE_POWER_MINOR;
-        sif->reset = (i & 1) ? cb_reset : NULL;
-        sif->poweroff = (i & 2) ? cb_poweroff : NULL;
-        sif->poweron = (i & 4) ? cb_poweron : NULL;
+        sif->actions = ((i & 1) ? SPP_CAP_MASK(SPP_POWER_CAP_RESET) : 0) |
+                       ((i & 2) ? SPP_CAP_MASK(SPP_POWER_CAP_POWEROFF) : 0) |
+                       ((i & 4) ? SPP_CAP_MASK(SPP_POWER_CAP_POWERON) : 0);
+        sif->request = cb_request;
+        sif->reported = cb_reported;
         ps->sin.base.sif = &sif->base;
 
         ps->server = spice_server_new();
@@ -566,6 +611,7 @@ static void model(const uint8_t *d, size_t n, int mini, int client_state, int cl
     unsigned calls = 0;
     n_expected_replies = 0;
     cur.expected_calls = 0;
+    cur.expected_reports = 0;
     cur.closes_early = 0;
     if (client_state)
         expect_reply(SPP_MSG_POWER_STATE, 0, (uint32_t)state);
@@ -586,6 +632,7 @@ static void model(const uint8_t *d, size_t n, int mini, int client_state, int cl
         }
         if (type < SPP_MSGC_POWER_RESET)
             continue; /* base messages: no action, no reply */
+        cur.expected_reports++;
         uint32_t code;
         if (!(announced & SPP_CAP_MASK(cap_of[type - SPP_MSGC_POWER_RESET]))) {
             code = SPP_POWER_RESULT_UNSUPPORTED;
@@ -671,6 +718,9 @@ static void check_replies(const Buf *out, int mini)
      * each small write as a whole buffer), so below that every reply must have come. */
     if (cur.closes_early && k >= 200 && k < n_expected_replies)
         return;
+    /* deferred completions: how many queued actions were read before the close is timing */
+    if (cur.closes_early && cur.completion >= 2 && k < n_expected_replies)
+        return;
     if (k != n_expected_replies)
         fail("%zu replies, the spec expects %zu (next: type %u request %u value %u)", k, n_expected_replies,
              expected_replies[k].type, expected_replies[k].request, expected_replies[k].value);
@@ -693,6 +743,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cur.result_mode = c0 >> 6;
     cur.plane = !!(c1 & 0x04);
     cur.calls = 0;
+    cur.completion = (c1 >> 4) & 3;
+    cur.pending = NULL;
+    cur.reported = 0;
     spice_server_power_set_state(ps->server, init_state);
     model(stream, len, mini, client_state, client_result, init_state, ps->announced);
 
@@ -736,10 +789,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fail("write to the server failed: %s", strerror(errno));
         }
         int ran = core_iterate();
+        ran += complete_pending();
         size_t before = out.len;
         if (!drain(sp[1], &out))
             break; /* the server closed early: a malformed message */
-        if (sent == len && !ran && out.len == before)
+        if (sent == len && !ran && out.len == before && cur.pending == NULL)
             break; /* idle */
         if (spins > 100000)
             fail("the server does not go idle");
@@ -747,16 +801,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     shutdown(sp[1], SHUT_WR); /* end of stream: the server must close the channel */
     for (int spins = 0;; spins++) {
         core_iterate();
+        complete_pending();
         if (!drain(sp[1], &out))
             break;
         if (spins > 10000)
             fail("the server did not close the channel at end of stream");
     }
+    /* an action may still be pending after an early close: the plane completes it late */
+    complete_pending();
     cur.connected = 0;
     close(sp[1]);
 
-    if (cur.calls != cur.expected_calls)
+    int prefix_only = cur.closes_early && cur.completion >= 2;
+    if (prefix_only ? cur.calls > cur.expected_calls : cur.calls != cur.expected_calls)
         fail("%u callbacks, the spec's processing expects %u", cur.calls, cur.expected_calls);
+    if (prefix_only ? cur.reported > cur.expected_reports : cur.reported != cur.expected_reports)
+        fail("%u actions reported to the audit hook, the spec's processing has %u", cur.reported,
+             cur.expected_reports);
     check_replies(&out, mini);
     free(out.p);
     return 0;

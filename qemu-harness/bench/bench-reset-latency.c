@@ -5,47 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "guest.h"
-#include "launcher.h"
+#include "bench-common.h"
 #include "spp_bridge_process.h"
 #include "spp_power.h"
 
 #define STEP_MS 2000
 #define EVENT_MS 5000
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(double *v, int n, double p)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[(int)((n - 1) * p + 0.5)];
-}
-
 static gboolean is_host_reset(const SppQmpEvent *ev, gpointer unused)
 {
     (void)unused;
     JsonObject *d = ev->data ? json_node_get_object(ev->data) : NULL;
     return d && g_strcmp0(json_object_get_string_member_with_default(d, "reason", ""), "host-qmp-system-reset") == 0;
-}
-
-/* QEMU with the guest and a second QMP monitor: the bridge takes that one, the bench watches on
- * the first. */
-static SppLauncher *start_qemu(void)
-{
-    g_autoptr(GError) err = NULL;
-    g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
-    g_autofree char *disk = spp_guest_disk_spec("disk0", "qcow2");
-    if (!spp_launch_config_add_disk(config, disk, &err))
-        g_error("%s", err->message);
-    spp_launch_config_set_second_monitor(config, TRUE);
-    SppLauncher *qemu = spp_launcher_start(config, &err);
-    if (!qemu)
-        g_error("%s", err->message);
-    return qemu;
 }
 
 /* The round trip of query-status, in ms, `rounds` times. */
@@ -87,8 +58,8 @@ static double *measure_reset_latency(SppQmpClient *watch, SppPowerChannel *power
 
 static void report(double *rtt, double *lat, int rounds)
 {
-    double rtt_med = percentile(rtt, rounds, 0.5), lat_med = percentile(lat, rounds, 0.5);
-    double lat_p90 = percentile(lat, rounds, 0.9);
+    double rtt_med = spp_bench_percentile(rtt, rounds, 0.5), lat_med = spp_bench_percentile(lat, rounds, 0.5);
+    double lat_p90 = spp_bench_percentile(lat, rounds, 0.9);
     printf("reset latency (power channel RESET -> QMP RESET event), %d resets: median %.3f ms, p90 %.3f ms\n", rounds,
            lat_med, lat_p90);
     printf("baseline (query-status round trip, same monitor, same run):      median %.3f ms\n", rtt_med);
@@ -105,7 +76,7 @@ int main(int argc, char **argv)
         return 2;
     }
     g_autoptr(GError) err = NULL;
-    g_autoptr(SppLauncher) qemu = start_qemu();
+    g_autoptr(SppLauncher) qemu = spp_bench_start_qemu();
     SppQmpClient *watch = spp_launcher_get_qmp(qemu);
     const SppBridgeProcessSpec spec = {
         .path = bridge_path, .qmp_socket = spp_launcher_get_monitor_socket_path(qemu), .log_file = "/dev/null"};

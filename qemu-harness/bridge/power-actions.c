@@ -55,6 +55,20 @@ static int do_poweron(SpicePowerInstance *sin)
     return run(sin, SPP_MSGC_POWER_POWERON, g_strcmp0(state, "shutdown") == 0 ? after_shutdown : from_off);
 }
 
+/* API v2, answered synchronously for now: the QMP commands still block the main loop. */
+static int on_request(SpicePowerInstance *sin, SpicePowerRequest *request)
+{
+    switch (spice_power_request_get_action(request)) {
+    case SPP_MSGC_POWER_RESET:
+        return do_reset(sin);
+    case SPP_MSGC_POWER_POWEROFF:
+        return do_poweroff(sin);
+    case SPP_MSGC_POWER_POWERON:
+        return do_poweron(sin);
+    }
+    return SPP_POWER_RESULT_FAILED;
+}
+
 SpicePowerInstance *spp_power_actions_new(SppQemuMonitor *monitor, gboolean reset, gboolean poweroff, gboolean poweron)
 {
     SppPowerActions *self = g_new0(SppPowerActions, 1);
@@ -63,9 +77,10 @@ SpicePowerInstance *spp_power_actions_new(SppQemuMonitor *monitor, gboolean rese
     self->iface.base.description = "spice-power-bridge (QMP)";
     self->iface.base.major_version = SPICE_INTERFACE_POWER_MAJOR;
     self->iface.base.minor_version = SPICE_INTERFACE_POWER_MINOR;
-    self->iface.reset = reset ? do_reset : NULL;
-    self->iface.poweroff = poweroff ? do_poweroff : NULL;
-    self->iface.poweron = poweron ? do_poweron : NULL;
+    self->iface.actions = (reset ? SPP_CAP_MASK(SPP_POWER_CAP_RESET) : 0) |
+                          (poweroff ? SPP_CAP_MASK(SPP_POWER_CAP_POWEROFF) : 0) |
+                          (poweron ? SPP_CAP_MASK(SPP_POWER_CAP_POWERON) : 0);
+    self->iface.request = on_request;
     self->sin.base.sif = &self->iface.base;
     return &self->sin;
 }

@@ -34,7 +34,7 @@ typedef struct SppBridgeProcess SppBridgeProcess;
 SppBridgeProcess *spp_bridge_process_start(const SppBridgeProcessSpec *spec, GError **error);
 /* The port it listens on (spec->port, or the one chosen). */
 int spp_bridge_process_port(const SppBridgeProcess *bridge);
-/* Its process id (for checks from outside: /proc/PID/status, signals). */
+/* Its process id, for reading its resources from /proc (the soak benchmark). */
 GPid spp_bridge_process_pid(const SppBridgeProcess *bridge);
 /* Whether the bridge is still running; when it is not, error says how it ended (an exit status, or
  * the signal that killed it). */

@@ -21,7 +21,11 @@ G_DEFINE_QUARK(spp-qmp-command-error-quark, spp_qmp_command_error)
 struct SppQmpClient {
     int fd;
     SppQmpStream *stream;
-    GQueue events;          /* of SppQmpEvent*, oldest at the head */
+    GQueue events;          /* of QueuedEvent*, oldest at the head */
+    gsize queued_bytes;     /* the sum of their bytes: the byte budget's measure */
+    guint64 events_dropped; /* by the queue's bounds, since connecting */
+    gboolean drop_reported; /* the one g_warning about dropped events was given */
+    gsize message_bytes;    /* the text length of the message read last, for its event's bytes */
     JsonNode *greeting;     /* the "QMP" object */
     guint64 next_id;
     GError *fatal;          /* set once the connection is dead */
@@ -29,6 +33,13 @@ struct SppQmpClient {
     gpointer event_data;
     GDestroyNotify event_destroy;
 };
+
+/* A queued event and what it costs in the queue's byte budget. The public event comes first, so a
+ * QueuedEvent is freed by spp_qmp_event_free() like any event once it leaves the queue. */
+typedef struct {
+    SppQmpEvent event;
+    gsize bytes;
+} QueuedEvent;
 
 static const char *const command_error_classes[] = {
     [SPP_QMP_COMMAND_ERROR_GENERIC_ERROR] = "GenericError",
@@ -177,8 +188,10 @@ static JsonNode *read_message(SppQmpClient *client, gint64 deadline, GError **er
     for (;;) {
         g_autofree char *text = NULL;
         GError *stream_error = NULL;
-        if (spp_qmp_stream_next(client->stream, &text, &stream_error))
+        if (spp_qmp_stream_next(client->stream, &text, &stream_error)) {
+            client->message_bytes = strlen(text);
             return parse_message(client, text, error);
+        }
         if (stream_error != NULL) {
             set_fatal(client, error, stream_error);
             return NULL;
@@ -194,9 +207,11 @@ static JsonNode *read_message(SppQmpClient *client, gint64 deadline, GError **er
     }
 }
 
-static SppQmpEvent *event_from_message(JsonObject *message)
+static QueuedEvent *event_from_message(JsonObject *message, gsize bytes)
 {
-    SppQmpEvent *event = g_new0(SppQmpEvent, 1);
+    QueuedEvent *queued = g_new0(QueuedEvent, 1);
+    queued->bytes = bytes;
+    SppQmpEvent *event = &queued->event;
     event->name = g_strdup(json_object_get_string_member_with_default(message, "event", ""));
     JsonNode *data = json_object_get_member(message, "data");
     event->data = data != NULL ? json_node_copy(data) : NULL;
@@ -206,7 +221,37 @@ static SppQmpEvent *event_from_message(JsonObject *message)
                               json_object_get_int_member_with_default(timestamp, "microseconds", 0);
     }
     event->received_us = g_get_monotonic_time();
-    return event;
+    return queued;
+}
+
+/* Takes a queued event out of the queue (and out of its byte budget). */
+static SppQmpEvent *unlink_event(SppQmpClient *client, GList *link)
+{
+    QueuedEvent *queued = link->data;
+    client->queued_bytes -= queued->bytes;
+    g_queue_delete_link(&client->events, link);
+    return &queued->event;
+}
+
+/* Appends an event, then drops the oldest ones while the queue is over a bound; the newest stays. */
+static void queue_event(SppQmpClient *client, QueuedEvent *queued)
+{
+    g_queue_push_tail(&client->events, queued);
+    client->queued_bytes += queued->bytes;
+    guint dropped = 0;
+    while (client->events.length > 1 && (client->events.length > SPP_QMP_EVENT_QUEUE_MAX_EVENTS ||
+                                         client->queued_bytes > SPP_QMP_EVENT_QUEUE_MAX_BYTES)) {
+        spp_qmp_event_free(unlink_event(client, client->events.head));
+        dropped++;
+    }
+    client->events_dropped += dropped;
+    /* Once per client: a peer that floods would otherwise flood the log too. */
+    if (dropped > 0 && !client->drop_reported) {
+        client->drop_reported = TRUE;
+        g_warning("QMP: %u events or %u bytes of events wait unread; dropping the oldest "
+                  "(spp_qmp_client_get_dropped_events() counts them)",
+                  SPP_QMP_EVENT_QUEUE_MAX_EVENTS, SPP_QMP_EVENT_QUEUE_MAX_BYTES);
+    }
 }
 
 typedef enum { MESSAGE_EVENT, MESSAGE_REPLY, MESSAGE_GREETING } MessageKind;
@@ -217,11 +262,11 @@ static gboolean classify(SppQmpClient *client, JsonNode *node, MessageKind *kind
     JsonObject *message = json_node_get_object(node);
     if (json_object_has_member(message, "event")) {
         *kind = MESSAGE_EVENT;
-        SppQmpEvent *event = event_from_message(message);
-        if (client->event_func != NULL && client->event_func(event, client->event_data))
-            spp_qmp_event_free(event);
+        QueuedEvent *queued = event_from_message(message, client->message_bytes);
+        if (client->event_func != NULL && client->event_func(&queued->event, client->event_data))
+            spp_qmp_event_free(&queued->event);
         else
-            g_queue_push_tail(&client->events, event);
+            queue_event(client, queued);
         return TRUE;
     }
     if (json_object_has_member(message, "return") || json_object_has_member(message, "error")) {
@@ -372,15 +417,15 @@ SppQmpEvent *spp_qmp_client_wait_event(SppQmpClient *client, const char *name, S
     guint examined = 0; /* queue entries before this index were already rejected */
     for (;;) {
         for (GList *link = g_queue_peek_nth_link(&client->events, examined); link != NULL; link = link->next) {
-            SppQmpEvent *event = link->data;
+            const SppQmpEvent *event = &((QueuedEvent *)link->data)->event;
             examined++;
             if (name != NULL && g_strcmp0(event->name, name) != 0)
                 continue;
             if (match != NULL && !match(event, user_data))
                 continue;
-            g_queue_delete_link(&client->events, link);
-            return event;
+            return unlink_event(client, link);
         }
+        guint64 dropped_before = client->events_dropped;
         g_autoptr(JsonNode) node = read_message(client, deadline, error);
         if (node == NULL) {
             if (error != NULL && *error != NULL && (*error)->code == SPP_QMP_ERROR_TIMEOUT)
@@ -390,6 +435,9 @@ SppQmpEvent *spp_qmp_client_wait_event(SppQmpClient *client, const char *name, S
         MessageKind kind;
         if (!classify(client, node, &kind, error))
             return NULL;
+        /* Drops take the oldest entries, which are the ones already examined. */
+        guint64 lost = client->events_dropped - dropped_before;
+        examined = lost < examined ? examined - (guint)lost : 0;
         if (kind != MESSAGE_EVENT)
             g_debug("QMP: dropping a reply nobody waits for");
         if (deadline_passed(deadline, error)) {
@@ -430,21 +478,26 @@ int spp_qmp_client_pump(SppQmpClient *client, gint64 timeout_ms, GError **error)
 
 const SppQmpEvent *spp_qmp_client_peek_event(SppQmpClient *client)
 {
-    return g_queue_peek_head(&client->events);
+    QueuedEvent *queued = g_queue_peek_head(&client->events);
+    return queued != NULL ? &queued->event : NULL;
 }
 
 SppQmpEvent *spp_qmp_client_pop_event(SppQmpClient *client)
 {
-    return g_queue_pop_head(&client->events);
+    return client->events.head != NULL ? unlink_event(client, client->events.head) : NULL;
 }
 
 GPtrArray *spp_qmp_client_drain_events(SppQmpClient *client)
 {
     GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify)spp_qmp_event_free);
-    SppQmpEvent *event;
-    while ((event = g_queue_pop_head(&client->events)) != NULL)
-        g_ptr_array_add(events, event);
+    while (client->events.head != NULL)
+        g_ptr_array_add(events, unlink_event(client, client->events.head));
     return events;
+}
+
+guint64 spp_qmp_client_get_dropped_events(SppQmpClient *client)
+{
+    return client->events_dropped;
 }
 
 guint spp_qmp_client_count_events(SppQmpClient *client)

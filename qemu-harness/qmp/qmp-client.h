@@ -1,10 +1,12 @@
 /* A QMP (QEMU Machine Protocol) client on GLib + json-glib.
  *
  * Synchronous by design: every call that may wait takes a timeout in
- * milliseconds (negative = wait forever) and polls the socket itself. Events
- * are never lost: whatever arrives while waiting for something else (QEMU
- * sends job, STOP and RESET events *before* the command's return) is appended
- * to a FIFO queue that the caller inspects with the event functions below.
+ * milliseconds (negative = wait forever) and polls the socket itself.
+ * Whatever arrives while waiting for something else (QEMU sends job, STOP and
+ * RESET events *before* the command's return) is appended to a FIFO queue that
+ * the caller inspects with the event functions below. The queue is bounded
+ * (SPP_QMP_EVENT_QUEUE_MAX_EVENTS / _MAX_BYTES): events are lost only when
+ * that many wait unread, and then the loss is counted and reported.
  *
  * For a GMainLoop (the SPICE<->QMP bridge), either watch the fd from
  * spp_qmp_client_get_fd() and call spp_qmp_client_pump() with timeout 0, or
@@ -132,6 +134,19 @@ int spp_qmp_client_pump(SppQmpClient *client, gint64 timeout_ms, GError **error)
 
 /* The oldest queued event (borrowed) or NULL; it stays queued. */
 const SppQmpEvent *spp_qmp_client_peek_event(SppQmpClient *client);
+
+/* The bounds of the event queue. A peer that sends events nobody reads (a hostile QMP peer, or
+ * QEMU during a long soak whose caller never drains) must not grow the client's memory without
+ * limit: beyond either bound the oldest queued events are dropped, counted, and reported by one
+ * g_warning per client. QEMU sends a handful of events per command, so 1024 is far more than a
+ * caller leaves unread between two looks; the byte budget (the events' JSON text) caps large
+ * events. The newest event is always kept, whatever its size (at most SPP_QMP_STREAM_MAX_MESSAGE).
+ * Events consumed by the event callback never enter the queue. */
+#define SPP_QMP_EVENT_QUEUE_MAX_EVENTS 1024u
+#define SPP_QMP_EVENT_QUEUE_MAX_BYTES (4u * 1024u * 1024u)
+
+/* How many events the queue dropped since the client connected (see above). */
+guint64 spp_qmp_client_get_dropped_events(SppQmpClient *client);
 
 /* Remove and return the oldest queued event, or NULL. */
 SppQmpEvent *spp_qmp_client_pop_event(SppQmpClient *client);

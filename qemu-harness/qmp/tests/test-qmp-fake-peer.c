@@ -183,6 +183,8 @@ static void test_stream_never_stops(void)
     FakePeer *peer;
     SppQmpClient *client = connect_client(script, &peer);
     g_autoptr(GError) error = NULL;
+    /* Nobody reads the flood's events: the queue's bound drops most of them, and says so once. */
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "QMP: * events wait unread*");
     gint64 start = g_get_monotonic_time();
     g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 300, &error));
     g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
@@ -201,8 +203,115 @@ static void test_stream_never_stops(void)
     g_assert_null(spp_qmp_client_execute(client, "query-status", NULL, 300, &error));
     g_assert_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_TIMEOUT);
     g_assert_cmpint(g_get_monotonic_time() - start, <, 1500 * 1000);
+    g_test_assert_expected_messages();
+    g_assert_cmpuint(spp_qmp_client_count_events(client), <=, SPP_QMP_EVENT_QUEUE_MAX_EVENTS);
+    g_assert_cmpuint(spp_qmp_client_get_dropped_events(client), >, 0);
     spp_qmp_client_free(client); /* the peer is still sending: it stops when the client is gone */
     peer_finish(peer);
+}
+
+/* `count` events numbered from 0 in data.n, each padded with `padding` bytes of data.pad. */
+static char *numbered_events(guint count, gsize padding)
+{
+    g_autofree char *pad = g_strnfill(padding, 'x');
+    GString *text = g_string_new(NULL);
+    for (guint n = 0; n < count; n++)
+        g_string_append_printf(text,
+                               "{\"event\": \"TICK\", \"data\": {\"n\": %u, \"pad\": \"%s\"}, "
+                               "\"timestamp\": {\"seconds\": 0, \"microseconds\": 0}}\n",
+                               n, pad);
+    return g_string_free(text, FALSE);
+}
+
+static gint64 event_number(const SppQmpEvent *event)
+{
+    return json_object_get_int_member(json_node_get_object(event->data), "n");
+}
+
+static gboolean is_last_tick(const SppQmpEvent *event, gpointer count)
+{
+    return event_number(event) == GPOINTER_TO_UINT(count) - 1;
+}
+
+/* Runs one command whose reply comes after `text` (events nobody reads) and returns the client;
+ * `then` (may be empty) follows the reply, left unread in the socket. */
+static SppQmpClient *client_after_unread_events(const char *text, const char *then)
+{
+    g_autofree char *reply = g_strconcat(text, "{\"return\": {}, \"id\": %ID%}\n", NULL);
+    const Step script[] = {
+        {STEP_SEND, GREETING},
+        {STEP_REPLY, OK_REPLY},
+        {STEP_REPLY, reply},
+        {STEP_SEND, then},
+        {STEP_END},
+    };
+    FakePeer *peer;
+    SppQmpClient *client = connect_client(script, &peer);
+    g_autoptr(GError) error = NULL;
+    drop_result(spp_qmp_client_execute(client, "query-status", NULL, 10000, &error));
+    g_assert_no_error(error);
+    peer_finish(peer); /* the script lives in this frame; the peer has played all of it */
+    return client;
+}
+
+/* Three times the queue's bound in events that nobody reads: the queue keeps the newest
+ * SPP_QMP_EVENT_QUEUE_MAX_EVENTS in order, counts the others as dropped and warns once. Before
+ * the bound, all 3072 stayed queued (and a peer that never stops grew the client without end). */
+static void test_event_queue_bounded(void)
+{
+    const guint sent = 3 * SPP_QMP_EVENT_QUEUE_MAX_EVENTS;
+    g_autofree char *events = numbered_events(sent, 0);
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "QMP: * events wait unread*");
+    g_autoptr(SppQmpClient) client = client_after_unread_events(events, "");
+    g_test_assert_expected_messages();
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, SPP_QMP_EVENT_QUEUE_MAX_EVENTS);
+    g_assert_cmpuint(spp_qmp_client_get_dropped_events(client), ==, sent - SPP_QMP_EVENT_QUEUE_MAX_EVENTS);
+    g_autoptr(GPtrArray) kept = spp_qmp_client_drain_events(client);
+    for (guint i = 0; i < kept->len; i++)
+        g_assert_cmpint(event_number(kept->pdata[i]), ==, sent - SPP_QMP_EVENT_QUEUE_MAX_EVENTS + i);
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, 0);
+}
+
+/* Fewer events than the count bound, but 8 KiB each: the byte budget bounds them. A reader that
+ * waits with a predicate still finds the newest event behind the ones it passed over. */
+static void test_event_queue_byte_budget(void)
+{
+    const gsize padding = 8 * 1024;
+    const guint sent = SPP_QMP_EVENT_QUEUE_MAX_EVENTS - 1;
+    g_autofree char *events = numbered_events(sent, padding);
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "QMP: * events wait unread*");
+    g_autoptr(SppQmpClient) client = client_after_unread_events(events, "");
+    g_test_assert_expected_messages();
+    guint queued = spp_qmp_client_count_events(client);
+    g_assert_cmpuint(queued, <=, SPP_QMP_EVENT_QUEUE_MAX_BYTES / padding);
+    g_assert_cmpuint(queued, >, 0);
+    g_assert_cmpuint(queued + spp_qmp_client_get_dropped_events(client), ==, sent);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SppQmpEvent) last = spp_qmp_client_wait_event(client, "TICK", is_last_tick, GUINT_TO_POINTER(sent), 0,
+                                                            &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(event_number(last), ==, sent - 1);
+    g_assert_cmpuint(spp_qmp_client_count_events(client), ==, queued - 1);
+}
+
+/* A wait that has passed over a full queue must still see the event whose arrival drops the
+ * oldest: the drop shifts the queue under the wait's place in it. */
+static void test_event_queue_wait_at_bound(void)
+{
+    g_autofree char *full = numbered_events(SPP_QMP_EVENT_QUEUE_MAX_EVENTS, 0);
+    g_autofree char *all = numbered_events(SPP_QMP_EVENT_QUEUE_MAX_EVENTS + 1, 0);
+    const char *newest = all + strlen(full);
+    g_autoptr(SppQmpClient) client = client_after_unread_events(full, newest);
+    g_assert_cmpuint(spp_qmp_client_get_dropped_events(client), ==, 0);
+    g_autoptr(GError) error = NULL;
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "QMP: * events wait unread*");
+    g_autoptr(SppQmpEvent) last = spp_qmp_client_wait_event(
+        client, "TICK", is_last_tick, GUINT_TO_POINTER(SPP_QMP_EVENT_QUEUE_MAX_EVENTS + 1), 2000, &error);
+    g_test_assert_expected_messages();
+    g_assert_no_error(error);
+    g_assert_cmpint(event_number(last), ==, SPP_QMP_EVENT_QUEUE_MAX_EVENTS);
+    g_assert_cmpuint(spp_qmp_client_get_dropped_events(client), ==, 1);
+    g_assert_cmpint(event_number(spp_qmp_client_peek_event(client)), ==, 1);
 }
 
 static void test_garbage_after_greeting(void)
@@ -450,6 +559,9 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/fake-peer/garbage_after_greeting", test_garbage_after_greeting);
     g_test_add_func("/qmp/fake-peer/deep_nesting", test_deep_nesting);
     g_test_add_func("/qmp/fake-peer/stream_never_stops", test_stream_never_stops);
+    g_test_add_func("/qmp/fake-peer/event_queue_bounded", test_event_queue_bounded);
+    g_test_add_func("/qmp/fake-peer/event_queue_byte_budget", test_event_queue_byte_budget);
+    g_test_add_func("/qmp/fake-peer/event_queue_wait_at_bound", test_event_queue_wait_at_bound);
     g_test_add_func("/qmp/fake-peer/timeout_then_late_reply", test_timeout_then_late_reply);
     g_test_add_func("/qmp/fake-peer/went_away", test_went_away);
     g_test_add_func("/qmp/fake-peer/split_messages", test_split_messages);

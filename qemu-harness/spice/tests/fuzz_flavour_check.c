@@ -6,9 +6,10 @@
 
 #include "test_core.h"
 
-static int action(SpicePowerInstance *sin)
+static int action(SpicePowerInstance *sin, SpicePowerRequest *request)
 {
     (void)sin;
+    (void)request;
     return SPICE_POWER_RESULT_OK;
 }
 
@@ -17,9 +18,9 @@ int main(void)
     static SpicePowerInterface sif = {
         .base = {SPICE_INTERFACE_POWER, "fuzz flavour check", SPICE_INTERFACE_POWER_MAJOR,
                  SPICE_INTERFACE_POWER_MINOR},
-        .reset = action,
-        .poweroff = action,
-        .poweron = action,
+        .actions = (1u << SPICE_POWER_CAP_RESET) | (1u << SPICE_POWER_CAP_POWEROFF) |
+                   (1u << SPICE_POWER_CAP_POWERON),
+        .request = action,
     };
     static SpicePowerInstance sin = {.base = {&sif.base}};
     TestCore *core = test_core_new();

@@ -43,26 +43,27 @@ static void check(int ok, const char *fmt, ...)
 
 static gint reset_calls, poweroff_calls, poweron_calls;
 
-static int on_reset(SpicePowerInstance *sin)
+/* The management plane: counts the actions that reach it and performs them all. */
+static int on_request(SpicePowerInstance *sin, SpicePowerRequest *request)
 {
     (void)sin;
-    g_atomic_int_inc(&reset_calls);
+    switch (spice_power_request_get_action(request)) {
+    case SPICE_MSGC_POWER_RESET:
+        g_atomic_int_inc(&reset_calls);
+        break;
+    case SPICE_MSGC_POWER_POWEROFF:
+        g_atomic_int_inc(&poweroff_calls);
+        break;
+    case SPICE_MSGC_POWER_POWERON:
+        g_atomic_int_inc(&poweron_calls);
+        break;
+    }
     return SPICE_POWER_RESULT_OK;
 }
 
-static int on_poweroff(SpicePowerInstance *sin)
-{
-    (void)sin;
-    g_atomic_int_inc(&poweroff_calls);
-    return SPICE_POWER_RESULT_OK;
-}
-
-static int on_poweron(SpicePowerInstance *sin)
-{
-    (void)sin;
-    g_atomic_int_inc(&poweron_calls);
-    return SPICE_POWER_RESULT_OK;
-}
+#define ACTION_RESET (1u << SPICE_POWER_CAP_RESET)
+#define ACTION_POWEROFF (1u << SPICE_POWER_CAP_POWEROFF)
+#define ACTION_POWERON (1u << SPICE_POWER_CAP_POWERON)
 
 typedef struct {
     TestCore *core;
@@ -115,9 +116,8 @@ static void do_destroy(void *data)
     spice_server_destroy(s->server);
 }
 
-/* with_interface: add the power interface with the given callbacks (NULL = unsupported) */
-static void server_start(Server *s, int with_interface, int (*reset)(SpicePowerInstance *),
-                         int (*poweroff)(SpicePowerInstance *), int (*poweron)(SpicePowerInstance *))
+/* with_interface: add the power interface offering the given actions (ACTION_*) */
+static void server_start(Server *s, int with_interface, uint32_t actions)
 {
     memset(s, 0, sizeof(*s));
     g_atomic_int_set(&reset_calls, 0);
@@ -127,9 +127,8 @@ static void server_start(Server *s, int with_interface, int (*reset)(SpicePowerI
     s->sif.base.description = "spicepower loopback test";
     s->sif.base.major_version = SPICE_INTERFACE_POWER_MAJOR;
     s->sif.base.minor_version = SPICE_INTERFACE_POWER_MINOR;
-    s->sif.reset = reset;
-    s->sif.poweroff = poweroff;
-    s->sif.poweron = poweron;
+    s->sif.actions = actions;
+    s->sif.request = on_request;
     s->sin.base.sif = &s->sif.base;
 
     s->core = test_core_new();
@@ -400,7 +399,7 @@ static void scenario_reset_poweroff(void)
 {
     printf("# server with reset and poweroff, without poweron\n");
     Server s;
-    server_start(&s, 1, on_reset, on_poweroff, NULL);
+    server_start(&s, 1, ACTION_RESET | ACTION_POWEROFF);
     uint32_t session = 0;
     SppConn *main_ch = main_connect(&s, &session);
     SppConn *c = link_state_result_client(&s, session);
@@ -425,7 +424,7 @@ static void scenario_poweron_only(void)
 {
     printf("# server with only poweron\n");
     Server s;
-    server_start(&s, 1, NULL, NULL, on_poweron);
+    server_start(&s, 1, ACTION_POWERON);
     uint32_t session = 0;
     SppConn *main_ch = main_connect(&s, &session);
     SppLinkInfo info;
@@ -483,7 +482,7 @@ static void scenario_no_interface(void)
 {
     printf("# server without the power interface\n");
     Server s;
-    server_start(&s, 0, NULL, NULL, NULL);
+    server_start(&s, 0, 0);
     uint32_t session = 0;
     SppConn *main_ch = main_connect(&s, &session);
     SppLinkInfo info;
