@@ -22,21 +22,25 @@ static const char *const stage_names[N_STAGES] = {"connected", "link message sen
 #define HALF_OPEN_PART 10
 #define GARBAGE_SEED 20260101
 #define GARBAGE_RANDOM_BYTES 4096
+#define SASL_ANONYMOUS "ANONYMOUS"
 
-/* Reads a link reply (header and body); FALSE if none arrived in time. *error_code gets its error. */
-static gboolean read_link_reply(SppConn *conn, guint32 *error_code)
+/* Reads a link reply (header and body); FALSE if none arrived in time. *error_code gets its error
+ * and pub_key (may be NULL) its public key. */
+static gboolean read_link_reply(SppConn *conn, guint32 *error_code, guint8 *pub_key)
 {
     guint8 header[SPP_LINK_HEADER_SIZE];
     if (hostile_read_bytes(conn, header, sizeof header, HOSTILE_ANSWER_MS) < sizeof header ||
         memcmp(header, SPP_LINK_MAGIC, 4) != 0)
         return FALSE;
     guint32 size = spp_le32(header + 12);
-    if (size < 4 || size > SPP_LINK_MESS_MAX_SIZE)
+    if (size < SPP_LINK_REPLY_SIZE || size > SPP_LINK_MESS_MAX_SIZE)
         return FALSE;
     g_autofree guint8 *body = g_malloc(size);
     if (hostile_read_bytes(conn, body, size, HOSTILE_ANSWER_MS) < size)
         return FALSE;
     *error_code = spp_le32(body);
+    if (pub_key)
+        memcpy(pub_key, body + offsetof(SppLinkReply, pub_key), SPP_TICKET_PUBKEY_BYTES);
     return TRUE;
 }
 
@@ -69,7 +73,7 @@ static SppConn *client_at_stage(const HostileTarget *target, LinkStage stage, GE
     }
     SppConn *conn = send_main_link(target, error);
     guint32 code;
-    if (conn && stage == STAGE_REPLY_READ && !read_link_reply(conn, &code)) {
+    if (conn && stage == STAGE_REPLY_READ && !read_link_reply(conn, &code, NULL)) {
         g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "no link reply within %d ms", HOSTILE_ANSWER_MS);
         spp_conn_free(conn);
         return NULL;
@@ -164,8 +168,9 @@ gboolean hostile_attack_half_open(HostileRun *run, GError **error)
 typedef enum {
     THEN_NOTHING,
     THEN_UNKNOWN_MECHANISM, /* auth mechanism 99 */
-    THEN_SASL_MECHANISM,    /* SASL, which the server did not offer */
+    THEN_SASL_MECHANISM,    /* SASL, which the server did not offer, with SASL's ANONYMOUS mechanism */
     THEN_GARBAGE_TICKET,    /* 128 random bytes as the encrypted ticket */
+    THEN_VALID_TICKET,      /* the right ticket: the link is refused by its link result */
 } GarbageThen;
 
 typedef struct {
@@ -200,7 +205,8 @@ static const GarbageShape garbage_shapes[] = {
     {.name = "caps_offset_inside_message", PATCH(MESS_FIELD(caps_offset), 0)},
     {.name = "channel_type_unknown", .channel = 200},
     {.name = "power_channel_id_7", .channel = SPP_CHANNEL_POWER, .channel_id = 7},
-    {.name = "power_unknown_session", .channel = SPP_CHANNEL_POWER, .connection_id = 0xdeadbeefu},
+    {.name = "power_unknown_session", .channel = SPP_CHANNEL_POWER, .connection_id = 0xdeadbeefu,
+     .then = THEN_VALID_TICKET},
     {.name = "http_request", TEXT("GET / HTTP/1.1\r\nHost: spice\r\n\r\n")},
     {.name = "tls_client_hello", TEXT("\x16\x03\x01\x00\x31\x01\x00\x00\x2d\x03\x03" "garbage-random-bytes-of-a-hello")},
     {.name = "random_bytes", .random = TRUE},
@@ -237,7 +243,7 @@ static GByteArray *garbage_bytes(const GarbageShape *shape)
 }
 
 /* After the link reply: the auth mechanism, then perhaps a ticket. */
-static GByteArray *garbage_after_reply(GarbageThen then)
+static GByteArray *garbage_after_reply(const HostileTarget *target, GarbageThen then, const guint8 *pub_key)
 {
     GByteArray *bytes = g_byte_array_new();
     guint8 mechanism[4];
@@ -247,7 +253,43 @@ static GByteArray *garbage_after_reply(GarbageThen then)
     g_byte_array_append(bytes, mechanism, sizeof mechanism);
     if (then == THEN_GARBAGE_TICKET)
         append_random(bytes, SPP_TICKET_ENCRYPTED_BYTES);
+    if (then == THEN_SASL_MECHANISM) {
+        /* spice-server enters SASL even when it did not offer it; a host whose SASL allowed
+         * ANONYMOUS would let this client in without the ticket. */
+        guint8 length[4];
+        spp_put_le32(length, sizeof SASL_ANONYMOUS - 1);
+        g_byte_array_append(bytes, length, sizeof length);
+        g_byte_array_append(bytes, (const guint8 *)SASL_ANONYMOUS, sizeof SASL_ANONYMOUS - 1);
+    }
+    if (then == THEN_VALID_TICKET) {
+        guint8 ticket[SPP_TICKET_ENCRYPTED_BYTES];
+        char why[256];
+        if (spp_ticket_encrypt(pub_key, SPP_TICKET_PUBKEY_BYTES, target->password ? target->password : "", ticket,
+                               why, sizeof why) == SPP_OK)
+            g_byte_array_append(bytes, ticket, sizeof ticket);
+    }
     return bytes;
+}
+
+/* A link past its reply: the link reply must be OK, and what follows it must be refused, by a
+ * link result that is not OK or by closing the connection. */
+static gboolean garbage_after_link(const HostileTarget *target, SppConn *conn, GarbageThen then, GError **error)
+{
+    guint32 code = 0;
+    guint8 pub_key[SPP_TICKET_PUBKEY_BYTES];
+    if (!read_link_reply(conn, &code, pub_key) || code != SPP_LINK_ERR_OK) {
+        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "a valid link message got no OK link reply in time");
+        return FALSE;
+    }
+    g_autoptr(GByteArray) after = garbage_after_reply(target, then, pub_key);
+    guint8 result[4];
+    if (hostile_send(conn, after->data, after->len, NULL) &&
+        hostile_read_bytes(conn, result, sizeof result, HOSTILE_ANSWER_MS) == sizeof result &&
+        spp_le32(result) == SPP_LINK_ERR_OK) {
+        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_BEHAVIOUR, "the link result was OK");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* One garbage shape: the server must not accept it, and must close the connection in time. */
@@ -256,13 +298,8 @@ static gboolean send_garbage(const HostileTarget *target, const GarbageShape *sh
     SppConn *conn = hostile_connect(target, error);
     g_autoptr(GByteArray) bytes = garbage_bytes(shape);
     gboolean ok = conn && hostile_send(conn, bytes->data, bytes->len, error);
-    if (ok && shape->then != THEN_NOTHING) {
-        guint32 code = 0;
-        g_autoptr(GByteArray) after = garbage_after_reply(shape->then);
-        ok = read_link_reply(conn, &code) && code == SPP_LINK_ERR_OK && hostile_send(conn, after->data, after->len, NULL);
-        if (!ok)
-            g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "a valid link got no OK link reply in time");
-    }
+    if (ok && shape->then != THEN_NOTHING)
+        ok = garbage_after_link(target, conn, shape->then, error);
     if (ok && !hostile_wait_closed(conn, HOSTILE_ANSWER_MS, NULL)) {
         g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_BEHAVIOUR, "the connection stayed open %d ms after it",
                     HOSTILE_ANSWER_MS);

@@ -252,7 +252,7 @@ static gpointer listener_main(gpointer data)
     return NULL;
 }
 
-FakePeer *peer_listen(const Step *script, const char *path)
+FakePeer *peer_serve(const char *path, const Step *script)
 {
     FakePeer *peer = peer_new(script);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -267,7 +267,7 @@ FakePeer *peer_listen(const Step *script, const char *path)
     return peer;
 }
 
-void peer_listen_stop(FakePeer *peer)
+void peer_serve_stop(FakePeer *peer)
 {
     g_assert_cmpint(write(peer->wake[1], "x", 1), ==, 1);
     g_mutex_lock(&peer->lock);

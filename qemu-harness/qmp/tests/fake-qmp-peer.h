@@ -2,7 +2,7 @@
  * a script of steps in a thread of its own (send text, answer the next request with its id,
  * close, ...), standing in for QEMU where real QEMU will not misbehave on demand. It plays on a
  * socketpair (peer_start), or on a Unix socket that it listens on, to every client in turn
- * (peer_listen). A script ends early once the client is gone. */
+ * (peer_serve). A script ends early once the client is gone. */
 #ifndef SPP_FAKE_QMP_PEER_H
 #define SPP_FAKE_QMP_PEER_H
 
@@ -35,11 +35,11 @@ typedef struct {
 
 typedef struct {
     int fd;              /* the client's connection; -1 between clients */
-    int listen_fd;       /* peer_listen: the listening socket; else -1 */
-    int wake[2];         /* peer_listen: a pipe that tells the thread to stop */
-    GMutex lock;         /* guards fd and stopping against peer_listen_stop */
+    int listen_fd;       /* peer_serve: the listening socket; else -1 */
+    int wake[2];         /* peer_serve: a pipe that tells the thread to stop */
+    GMutex lock;         /* guards fd and stopping against peer_serve_stop */
     gboolean stopping;
-    guint clients;       /* peer_listen: clients served so far */
+    guint clients;       /* peer_serve: clients served so far */
     const Step *script;
     GPtrArray *requests; /* every request line the peer read */
     GThread *thread;
@@ -52,12 +52,13 @@ FakePeer *peer_start(const Step *script, int *client_fd);
 void peer_finish(FakePeer *peer);
 
 /* Listens on a Unix socket at path and plays the script to each client that connects, one after
- * the other, until peer_listen_stop(). */
-FakePeer *peer_listen(const Step *script, const char *path);
+ * the other, until peer_serve_stop(): a QEMU that misbehaves the same way every time a program
+ * such as spice-power-bridge reconnects. */
+FakePeer *peer_serve(const char *path, const Step *script);
 
 /* Ends the current client's script (its connection is shut down), stops listening and frees the
  * peer; the socket file is left to the caller. */
-void peer_listen_stop(FakePeer *peer);
+void peer_serve_stop(FakePeer *peer);
 
 /* Connects a client to a peer whose script starts with greeting + capabilities. */
 SppQmpClient *connect_client(const Step *script, FakePeer **peer);
