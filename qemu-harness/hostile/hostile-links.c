@@ -10,11 +10,18 @@ typedef enum {
     STAGE_LINK_SENT,
     STAGE_REPLY_READ,
     STAGE_SESSION,
+    STAGE_ACTION_SENT,
     N_STAGES,
 } LinkStage;
 
 static const char *const stage_names[N_STAGES] = {"connected", "link message sent", "link reply read",
-                                                  "session linked"};
+                                                  "session linked", "RESET sent"};
+
+/* A leaving client's connections: the main channel's, and at the last stage the power channel's. */
+typedef struct {
+    SppConn *main;
+    SppConn *power;
+} Leaver;
 
 #define LEAVING_CLIENTS 100
 #define HALF_OPEN_LINKS 300
@@ -58,27 +65,57 @@ static SppConn *send_main_link(const HostileTarget *target, GError **error)
     return NULL;
 }
 
-static SppConn *client_at_stage(const HostileTarget *target, LinkStage stage, GError **error)
+/* A session whose power channel has a RESET on its way: the server answers a client that is gone. */
+static gboolean leaver_with_action(const HostileTarget *target, Leaver *client, GError **error)
 {
-    if (stage == STAGE_CONNECTED)
-        return hostile_connect(target, error);
-    if (stage == STAGE_SESSION) {
-        SppConn *conn = spp_conn_new();
-        uint32_t id;
-        if (spp_main_connect(conn, target->host, target->port, target->password, HOSTILE_ANSWER_MS, &id) == SPP_OK)
-            return conn;
-        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "main link: %s", spp_conn_error(conn));
-        spp_conn_free(conn);
-        return NULL;
-    }
-    SppConn *conn = send_main_link(target, error);
+    g_autoptr(SppPowerSession) session = NULL;
+    g_autoptr(SppPowerChannel) power = NULL;
+    if (!hostile_power_session(target, &session, &power, error) ||
+        !spp_power_channel_send(power, SPP_MSGC_POWER_RESET, 0, error))
+        return FALSE;
+    client->main = g_steal_pointer(&session->main_conn);
+    client->power = g_steal_pointer(&power->conn);
+    return TRUE;
+}
+
+static gboolean client_at_stage(const HostileTarget *target, LinkStage stage, Leaver *client, GError **error)
+{
     guint32 code;
-    if (conn && stage == STAGE_REPLY_READ && !read_link_reply(conn, &code, NULL)) {
+    switch (stage) {
+    case STAGE_CONNECTED:
+        return (client->main = hostile_connect(target, error)) != NULL;
+    case STAGE_LINK_SENT:
+        return (client->main = send_main_link(target, error)) != NULL;
+    case STAGE_REPLY_READ:
+        if (!(client->main = send_main_link(target, error)))
+            return FALSE;
+        if (read_link_reply(client->main, &code, NULL))
+            return TRUE;
         g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "no link reply within %d ms", HOSTILE_ANSWER_MS);
-        spp_conn_free(conn);
-        return NULL;
+        return FALSE;
+    case STAGE_SESSION:
+        client->main = spp_conn_new();
+        if (spp_main_connect(client->main, target->host, target->port, target->password, HOSTILE_ANSWER_MS, &code) ==
+            SPP_OK)
+            return TRUE;
+        g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "main link: %s", spp_conn_error(client->main));
+        return FALSE;
+    case STAGE_ACTION_SENT:
+    case N_STAGES:
+        break;
     }
-    return conn;
+    return leaver_with_action(target, client, error);
+}
+
+static void leave(Leaver *client, gboolean rst)
+{
+    SppConn *conns[] = {client->power, client->main};
+    for (gsize i = 0; i < G_N_ELEMENTS(conns); i++) {
+        if (conns[i] && rst)
+            hostile_close_with_reset(conns[i]);
+        else
+            spp_conn_free(conns[i]);
+    }
 }
 
 /* Clients that leave at each stage in turn, with a FIN or (rst) an RST. */
@@ -87,23 +124,23 @@ static gboolean clients_leave(HostileRun *run, gboolean rst, GError **error)
     const HostileTarget *target = run->target;
     for (int i = 0; i < LEAVING_CLIENTS; i++) {
         LinkStage stage = (LinkStage)(i % N_STAGES);
-        SppConn *conn = client_at_stage(target, stage, error);
-        if (!conn) {
+        Leaver client = {NULL, NULL};
+        gboolean ok = client_at_stage(target, stage, &client, error);
+        leave(&client, rst);
+        if (!ok) {
             g_prefix_error(error, "client %d (to leave once %s): ", i + 1, stage_names[stage]);
             return FALSE;
         }
-        if (rst)
-            hostile_close_with_reset(conn);
-        else
-            spp_conn_free(conn);
         if (target->pid > 0 && !hostile_process_alive(target->pid, error)) {
             g_prefix_error(error, "after client %d left once %s: ", i + 1, stage_names[stage]);
             return FALSE;
         }
     }
-    hostile_run_note(run, "%d clients left with %s, %d at each of: %s, %s, %s, %s", LEAVING_CLIENTS,
-                     rst ? "an RST" : "a FIN", LEAVING_CLIENTS / N_STAGES, stage_names[0], stage_names[1],
-                     stage_names[2], stage_names[3]);
+    g_autoptr(GString) stages = g_string_new(NULL);
+    for (int s = 0; s < N_STAGES; s++)
+        g_string_append_printf(stages, "%s%s", s ? ", " : "", stage_names[s]);
+    hostile_run_note(run, "%d clients left with %s, %d at each of: %s", LEAVING_CLIENTS, rst ? "an RST" : "a FIN",
+                     LEAVING_CLIENTS / N_STAGES, stages->str);
     return TRUE;
 }
 

@@ -223,11 +223,14 @@ static void run_peer_attack(const Step *script)
     rig_free(rig);
 }
 
+/* A reply to the bridge's first command after the capabilities, nested DEEP_NESTING levels deep. */
 static void test_qmp_deep_nesting(void)
 {
-    g_autofree char *deep = g_strnfill(DEEP_NESTING, '[');
+    g_autofree char *open = g_strnfill(DEEP_NESTING, '[');
+    g_autofree char *close = g_strnfill(DEEP_NESTING, ']');
+    g_autofree char *deep = g_strconcat("{\"return\": ", open, close, ", \"id\": %ID%}\r\n", NULL);
     const Step script[] = {
-        {STEP_SEND, GREETING}, {STEP_REPLY, OK_REPLY}, {STEP_RECV}, {STEP_SEND, deep}, {STEP_END},
+        {STEP_SEND, GREETING}, {STEP_REPLY, OK_REPLY}, {STEP_REPLY, deep}, {STEP_END},
     };
     run_peer_attack(script);
 }
