@@ -25,6 +25,8 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
         {"list-citations", 0, 0, G_OPTION_ARG_NONE, &cl->list_citations,
          "List every requirement the cases cite (file:line, spec section, text) and exit", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->case_globs, "Run cases matching GLOB (suite.name or name)", "GLOB"},
+        {"exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->exclude_globs,
+         "Leave out cases matching GLOB (suite.name or name); applied after --case and --suite", "GLOB"},
         {"suite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->suite_names, suite_help, "NAME"},
         {"smoke", 0, 0, G_OPTION_ARG_NONE, &cl->smoke, "Run only the short smoke subset", NULL},
         {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cl->timeout_s, "Deadline per case in seconds (default 60)", "S"},

@@ -164,6 +164,11 @@ gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target
     for (guint i = 0; i <= results->len; i++) {
         const VcResult *r = i < results->len ? g_ptr_array_index(results, i) : NULL;
         if (open_suite && (!r || strcmp(open_suite, r->c->suite) != 0)) {
+            /* JUnit keeps output per suite; the run's one capture goes with its last suite */
+            if (!r && decoded) {
+                g_autofree char *esc = g_markup_escape_text(decoded, -1);
+                g_string_append_printf(s, "    <system-out>%s</system-out>\n", esc);
+            }
             g_string_append(s, "  </testsuite>\n");
             open_suite = NULL;
         }
@@ -211,10 +216,6 @@ gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target
             g_string_append_printf(s, ">%s</failure>\n", esc);
         }
         g_string_append(s, "    </testcase>\n");
-    }
-    if (decoded) {
-        g_autofree char *esc = g_markup_escape_text(decoded, -1);
-        g_string_append_printf(s, "  <system-out>%s</system-out>\n", esc);
     }
     g_string_append(s, "</testsuites>\n");
     gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);

@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "citations.h"
+#include "endpoint.h"
 #include "environment.h"
 #include "expectations.h"
 #include "options.h"
@@ -73,7 +74,8 @@ int main(int argc, char **argv)
         vc_print_citations(stdout);
         return 0;
     }
-    g_autoptr(GPtrArray) chosen = vc_select_cases(cl.case_globs, cl.suite_names, cl.smoke);
+    const VcSelection selection = {cl.case_globs, cl.exclude_globs, cl.suite_names, cl.smoke};
+    g_autoptr(GPtrArray) chosen = vc_select_cases(&selection);
     if (chosen->len == 0)
         vc_usage_error("no case matches the selection (try --list)");
     if (cl.list) {
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
 
     VcEnvironment env;
     vc_check_environment(&cl, &env);
+    vc_check_spice_endpoint(cl.spice, cl.password_file, chosen);
     g_autoptr(VcExpectations) deviations = load_deviations(cl.expect, env.implementation);
     g_autofree char *run_dir = vc_make_run_dir();
     g_autoptr(GError) err = NULL;
