@@ -11,11 +11,17 @@ typedef enum {
     STAGE_REPLY_READ,
     STAGE_SESSION,
     STAGE_ACTION_SENT,
+    STAGE_QUEUE_FULL,
     N_STAGES,
 } LinkStage;
 
 static const char *const stage_names[N_STAGES] = {"connected", "link message sent", "link reply read",
-                                                  "session linked", "RESET sent"};
+                                                  "session linked", "RESET sent", "RESETs queued"};
+
+/* More RESETs than a server holds for one session (one in progress and 8 waiting in the
+ * spice-server series): it stops reading, so it learns that the client left only when it writes
+ * the reply of the action in progress. */
+#define QUEUE_FILL_ACTIONS 10
 
 /* A leaving client's connections: the main channel's, and at the last stage the power channel's. */
 typedef struct {
@@ -23,7 +29,7 @@ typedef struct {
     SppConn *power;
 } Leaver;
 
-#define LEAVING_CLIENTS 100
+#define LEAVING_CLIENTS 120
 #define HALF_OPEN_LINKS 300
 /* A half-open link sends this many bytes of the link header, or of the link message after it. */
 #define HALF_OPEN_PART 10
@@ -65,13 +71,19 @@ static SppConn *send_main_link(const HostileTarget *target, GError **error)
     return NULL;
 }
 
-/* A session whose power channel has a RESET on its way: the server answers a client that is gone. */
-static gboolean leaver_with_action(const HostileTarget *target, Leaver *client, GError **error)
+/* A session whose power channel has `actions` RESETs on their way: the server answers a client
+ * that is gone. */
+static gboolean leaver_with_actions(const HostileTarget *target, int actions, Leaver *client, GError **error)
 {
     g_autoptr(SppPowerSession) session = NULL;
     g_autoptr(SppPowerChannel) power = NULL;
+    g_autoptr(GByteArray) resets = g_byte_array_new();
+    for (int i = 0; i < actions; i++) {
+        g_autoptr(GByteArray) reset = hostile_mini_message(SPP_MSGC_POWER_RESET, 0, 0);
+        g_byte_array_append(resets, reset->data, reset->len);
+    }
     if (!hostile_power_session(target, &session, &power, error) ||
-        !spp_power_channel_send(power, SPP_MSGC_POWER_RESET, 0, error))
+        !hostile_send(power->conn, resets->data, resets->len, error))
         return FALSE;
     client->main = g_steal_pointer(&session->main_conn);
     client->power = g_steal_pointer(&power->conn);
@@ -101,10 +113,12 @@ static gboolean client_at_stage(const HostileTarget *target, LinkStage stage, Le
         g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "main link: %s", spp_conn_error(client->main));
         return FALSE;
     case STAGE_ACTION_SENT:
+        return leaver_with_actions(target, 1, client, error);
+    case STAGE_QUEUE_FULL:
     case N_STAGES:
         break;
     }
-    return leaver_with_action(target, client, error);
+    return leaver_with_actions(target, QUEUE_FILL_ACTIONS, client, error);
 }
 
 static void leave(Leaver *client, gboolean rst)
