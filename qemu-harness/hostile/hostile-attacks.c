@@ -6,6 +6,8 @@
 const HostileAttack hostile_attacks[] = {
     {"link_close", "clients that leave with a FIN at each step of the link", hostile_attack_link_close},
     {"link_reset", "clients that leave with an RST (SO_LINGER 0) at each step of the link", hostile_attack_link_reset},
+    {"vanish_queued", "clients that queue more RESETs than the server holds and leave while one is in progress",
+     hostile_attack_vanish_queued},
     {"half_open", "hundreds of links that stop part-way, held open while a legitimate client links and resets",
      hostile_attack_half_open},
     {"garbage_link", "link messages that are garbage: each refused and closed", hostile_attack_garbage_link},

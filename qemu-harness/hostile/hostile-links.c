@@ -11,17 +11,21 @@ typedef enum {
     STAGE_REPLY_READ,
     STAGE_SESSION,
     STAGE_ACTION_SENT,
-    STAGE_QUEUE_FULL,
     N_STAGES,
 } LinkStage;
 
 static const char *const stage_names[N_STAGES] = {"connected", "link message sent", "link reply read",
-                                                  "session linked", "RESET sent", "RESETs queued"};
+                                                  "session linked", "RESET sent"};
 
 /* More RESETs than a server holds for one session (one in progress and 8 waiting in the
  * spice-server series): it stops reading, so it learns that the client left only when it writes
- * the reply of the action in progress. */
+ * the reply of an action. */
 #define QUEUE_FILL_ACTIONS 10
+#define VANISHING_CLIENTS 60
+/* A vanishing client waits this long after its RESETs, so that the server has read them. */
+#define VANISH_AFTER_MS 5
+/* ... and the last one's actions this long to complete before the server is checked. */
+#define VANISH_SETTLE_MS 500
 
 /* A leaving client's connections: the main channel's, and at the last stage the power channel's. */
 typedef struct {
@@ -29,7 +33,7 @@ typedef struct {
     SppConn *power;
 } Leaver;
 
-#define LEAVING_CLIENTS 120
+#define LEAVING_CLIENTS 100
 #define HALF_OPEN_LINKS 300
 /* A half-open link sends this many bytes of the link header, or of the link message after it. */
 #define HALF_OPEN_PART 10
@@ -113,12 +117,10 @@ static gboolean client_at_stage(const HostileTarget *target, LinkStage stage, Le
         g_set_error(error, HOSTILE_ERROR, HOSTILE_ERROR_CLIENT, "main link: %s", spp_conn_error(client->main));
         return FALSE;
     case STAGE_ACTION_SENT:
-        return leaver_with_actions(target, 1, client, error);
-    case STAGE_QUEUE_FULL:
     case N_STAGES:
         break;
     }
-    return leaver_with_actions(target, QUEUE_FILL_ACTIONS, client, error);
+    return leaver_with_actions(target, 1, client, error);
 }
 
 static void leave(Leaver *client, gboolean rst)
@@ -166,6 +168,25 @@ gboolean hostile_attack_link_close(HostileRun *run, GError **error)
 gboolean hostile_attack_link_reset(HostileRun *run, GError **error)
 {
     return clients_leave(run, TRUE, error);
+}
+
+gboolean hostile_attack_vanish_queued(HostileRun *run, GError **error)
+{
+    const HostileTarget *target = run->target;
+    for (int i = 0; i < VANISHING_CLIENTS; i++) {
+        Leaver client = {NULL, NULL};
+        gboolean ok = leaver_with_actions(target, QUEUE_FILL_ACTIONS, &client, error);
+        g_usleep(VANISH_AFTER_MS * 1000);
+        leave(&client, i % 2);
+        if (!ok || (target->pid > 0 && !hostile_process_alive(target->pid, error))) {
+            g_prefix_error(error, "client %d: ", i + 1);
+            return FALSE;
+        }
+    }
+    g_usleep(VANISH_SETTLE_MS * 1000);
+    hostile_run_note(run, "%d clients sent %d RESETs each and left, alternately with a FIN and an RST",
+                     VANISHING_CLIENTS, QUEUE_FILL_ACTIONS);
+    return TRUE;
 }
 
 /* One link that stops part-way: nothing sent, part of the header, or the header and part of the

@@ -115,6 +115,7 @@ const HostileAttack *hostile_find_attack(const char *name);
 /* hostile-links.c */
 gboolean hostile_attack_link_close(HostileRun *run, GError **error);
 gboolean hostile_attack_link_reset(HostileRun *run, GError **error);
+gboolean hostile_attack_vanish_queued(HostileRun *run, GError **error);
 gboolean hostile_attack_half_open(HostileRun *run, GError **error);
 gboolean hostile_attack_garbage_link(HostileRun *run, GError **error);
 /* hostile-flood.c */

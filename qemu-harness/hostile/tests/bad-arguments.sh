@@ -28,7 +28,7 @@ check "--rss-limit-mib wants at least 1" --spice 127.0.0.1:5930 --rss-limit-mib 
 check "--deadline-ms wants at least 1" --spice 127.0.0.1:5930 --deadline-ms -5 link_close
 
 list=$("$tool" --list); status=$?
-for attack in link_close link_reset half_open garbage_link unread_flood malformed_power malformed_main; do
+for attack in link_close link_reset vanish_queued half_open garbage_link unread_flood malformed_power malformed_main; do
     if [ "$status" -ne 0 ] || ! grep -q "^$attack " <<<"$list"; then
         echo "FAIL: --list (status $status) does not name $attack"; fail=1
     fi
