@@ -31,7 +31,8 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
         {"smoke", 0, 0, G_OPTION_ARG_NONE, &cl->smoke, "Run only the short smoke subset", NULL},
         {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cl->timeout_s, "Deadline per case in seconds (default 60)", "S"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &cl->jobs, "Cases run at once (default 2)", "N"},
-        {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &cl->qemu, "QEMU binary (default qemu-system-x86_64)", "PATH"},
+        {"qemu", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->qemus,
+         "QEMU binary (default qemu-system-x86_64); repeat it to run every case on each, side by side", "PATH"},
         {"bridge", 0, 0, G_OPTION_ARG_FILENAME, &cl->bridge, "spice-power-bridge binary", "PATH"},
         {"guest", 0, 0, G_OPTION_ARG_FILENAME, &cl->guest, "Boot-sector guest image", "PATH"},
         {"spice", 0, 0, G_OPTION_ARG_STRING, &cl->spice, "Test this SPICE endpoint instead of the bridge", "HOST:PORT"},
@@ -65,6 +66,8 @@ static void check_options(const VcCommandLine *cl)
         vc_usage_error("--password-file needs --spice");
     if (cl->spice && !strchr(cl->spice, ':'))
         vc_usage_error("--spice wants HOST:PORT, got '%s'", cl->spice);
+    if (cl->spice && cl->qemus && g_strv_length(cl->qemus) > 1)
+        vc_usage_error("--spice tests one endpoint; give at most one --qemu with it");
 }
 
 void vc_parse_command_line(int argc, char **argv, VcCommandLine *cl)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define FLOOD_WAIT_MS 10
+#define ACCEPT_TIMEOUT_MS 10000
 
 static char *read_line(int fd)
 {
@@ -193,6 +194,10 @@ static FakePeer *peer_new(const Step *script)
 static void peer_free(FakePeer *peer)
 {
     close_client(peer);
+    int own[] = {peer->listen_fd, peer->wake[0], peer->wake[1]};
+    for (gsize i = 0; i < G_N_ELEMENTS(own); i++)
+        if (own[i] >= 0)
+            close(own[i]);
     g_mutex_clear(&peer->lock);
     g_ptr_array_unref(peer->requests);
     g_free(peer);
@@ -232,7 +237,7 @@ static int next_client(FakePeer *peer)
     }
 }
 
-static gpointer listener_main(gpointer data)
+static gpointer serve_main(gpointer data)
 {
     FakePeer *peer = data;
     int fd;
@@ -252,18 +257,51 @@ static gpointer listener_main(gpointer data)
     return NULL;
 }
 
-FakePeer *peer_serve(const char *path, const Step *script)
+/* A listening Unix socket at path (a file there is replaced). */
+static int listen_on(const char *path)
 {
-    FakePeer *peer = peer_new(script);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     g_assert_cmpuint(strlen(path), <, sizeof addr.sun_path);
     strcpy(addr.sun_path, path);
-    peer->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    g_assert_cmpint(peer->listen_fd, >=, 0);
-    g_assert_cmpint(bind(peer->listen_fd, (struct sockaddr *)&addr, sizeof addr), ==, 0);
-    g_assert_cmpint(listen(peer->listen_fd, 1), ==, 0);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof addr), ==, 0);
+    g_assert_cmpint(listen(fd, 4), ==, 0);
+    return fd;
+}
+
+static gpointer listen_once_main(gpointer data)
+{
+    FakePeer *peer = data;
+    struct pollfd p = {.fd = peer->listen_fd, .events = POLLIN};
+    if (poll(&p, 1, ACCEPT_TIMEOUT_MS) != 1)
+        return NULL;
+    int fd = accept4(peer->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    g_mutex_lock(&peer->lock);
+    peer->fd = fd;
+    peer->clients++;
+    g_mutex_unlock(&peer->lock);
+    play(peer, fd);
+    return NULL;
+}
+
+FakePeer *peer_listen(const char *path, const Step *script)
+{
+    FakePeer *peer = peer_new(script);
+    peer->listen_fd = listen_on(path);
+    peer->thread = g_thread_new("fake-qmp-listener", listen_once_main, peer);
+    return peer;
+}
+
+FakePeer *peer_serve(const char *path, const Step *script)
+{
+    FakePeer *peer = peer_new(script);
+    peer->listen_fd = listen_on(path);
     g_assert_cmpint(pipe2(peer->wake, O_CLOEXEC), ==, 0);
-    peer->thread = g_thread_new("fake-qmp-listener", listener_main, peer);
+    peer->thread = g_thread_new("fake-qmp-server", serve_main, peer);
     return peer;
 }
 
@@ -276,9 +314,6 @@ void peer_serve_stop(FakePeer *peer)
         shutdown(peer->fd, SHUT_RDWR);
     g_mutex_unlock(&peer->lock);
     g_thread_join(peer->thread);
-    close(peer->listen_fd);
-    close(peer->wake[0]);
-    close(peer->wake[1]);
     peer_free(peer);
 }
 

@@ -35,7 +35,7 @@ typedef struct {
 
 typedef struct {
     int fd;              /* the client's connection; -1 between clients */
-    int listen_fd;       /* peer_serve: the listening socket; else -1 */
+    int listen_fd;       /* peer_listen, peer_serve: the listening socket; else -1 */
     int wake[2];         /* peer_serve: a pipe that tells the thread to stop */
     GMutex lock;         /* guards fd and stopping against peer_serve_stop */
     gboolean stopping;
@@ -50,6 +50,12 @@ FakePeer *peer_start(const Step *script, int *client_fd);
 
 /* Waits for the script to end and frees the peer. */
 void peer_finish(FakePeer *peer);
+
+/* Starts a peer that listens on a unix socket at path (replacing a file there), takes the first
+ * connection (within 10 s) and plays the script on it: a stand-in QEMU for a program that connects
+ * by itself, such as spice-power-bridge. Later connections wait in the listen backlog, unanswered.
+ * peer_finish() ends it. */
+FakePeer *peer_listen(const char *path, const Step *script);
 
 /* Listens on a Unix socket at path and plays the script to each client that connects, one after
  * the other, until peer_serve_stop(): a QEMU that misbehaves the same way every time a program
