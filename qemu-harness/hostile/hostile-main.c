@@ -8,6 +8,8 @@
 
 #include "hostile.h"
 
+/* How long a server that failed an attack gets to finish dying before it is looked at. */
+#define DEATH_GRACE_MS 200
 #define USAGE "--spice HOST:PORT [--password-file FILE] [--pid PID] ATTACK... | all"
 
 typedef struct {
@@ -132,6 +134,13 @@ static gboolean run_attack(const HostileTarget *target, const HostileAttack *att
     gint64 start = g_get_monotonic_time();
     gboolean ok = attack->fn(&run, &err) && hostile_server_ok(&run, &err);
     double seconds = (g_get_monotonic_time() - start) / 1e6;
+    /* A reset or refused connection is often the server dying: say so, once it had time to. */
+    if (!ok && target->pid > 0 && !g_error_matches(err, HOSTILE_ERROR, HOSTILE_ERROR_DEAD)) {
+        g_usleep(DEATH_GRACE_MS * 1000);
+        g_autoptr(GError) dead = NULL;
+        if (!hostile_process_alive(target->pid, &dead))
+            g_prefix_error(&err, "%s; ", dead->message);
+    }
     if (ok)
         printf("ok %u - %s (%.1f s): %s\n", number, attack->name, seconds, run.notes->str);
     else

@@ -155,6 +155,9 @@ static void test_spice_attack(gconstpointer name)
     g_assert_no_error(err);
     g_test_message("%s", out);
     g_unlink(ticket);
+    g_autoptr(GError) ended = NULL;
+    if (!spp_bridge_process_running(rig->bridge, &ended))
+        g_test_message("%s", ended->message);
     gboolean ok = g_spawn_check_wait_status(status, &err);
     rig_assert(rig, ok, g_steal_pointer(&err));
     rig_free(rig);
