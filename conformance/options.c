@@ -41,6 +41,8 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
          "Tolerate the known deviations of this QEMU release, or none (default: the version QEMU reports)", "RELEASE"},
         {"junit", 0, 0, G_OPTION_ARG_FILENAME, &cl->junit, "Write a JUnit XML report", "FILE"},
         {"json", 0, 0, G_OPTION_ARG_FILENAME, &cl->json, "Write a JSON report", "FILE"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &cl->html,
+         "Write an HTML report: spec sections by QEMU, the known deviations, every case", "FILE"},
         {"capture", 0, 0, G_OPTION_ARG_FILENAME, &cl->capture,
          "Record the run's SPICE traffic (dumpcap on lo) and add it, decoded, to the report", "FILE"},
         {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &cl->plugin, "spicepower.so used to decode --capture", "PATH"},

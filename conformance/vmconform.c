@@ -13,6 +13,7 @@
 #include "endpoint.h"
 #include "environment.h"
 #include "expectations.h"
+#include "html-report.h"
 #include "options.h"
 #include "report.h"
 #include "scheduler.h"
@@ -68,6 +69,8 @@ static void report_run(const VcCommandLine *cl, const VcEnvironment *env, VcCapt
         vc_usage_error("cannot write %s: %s", cl->junit, err->message);
     if (cl->json && !vc_write_json(cl->json, results, env->targets, endpoint, cl->capture, decoded, &err))
         vc_usage_error("cannot write %s: %s", cl->json, err->message);
+    if (cl->html && !vc_write_html(cl->html, results, env->targets, endpoint, &err))
+        vc_usage_error("cannot write %s: %s", cl->html, err->message);
 }
 
 static gboolean any_failure(GPtrArray *results)

@@ -80,6 +80,7 @@ static void finish(Run *run, int code, const char *why)
     explain(self, run->request, describe(run, why));
     spice_server_power_complete(run->request, code);
     explain(self, NULL, NULL);
+    spp_qemu_monitor_release(self->monitor);
     g_free(run);
 }
 
@@ -128,6 +129,7 @@ static int request_action(SpicePowerInstance *sin, SpicePowerRequest *request)
         return SPP_POWER_RESULT_FAILED;
     }
     g_queue_push_tail(&self->runs, run);
+    spp_qemu_monitor_hold(self->monitor);
     explain(self, NULL, NULL);
     return SPICE_POWER_RESULT_PENDING;
 }

@@ -14,6 +14,7 @@ struct SppQemuMonitor {
     gboolean settled;
     gboolean refreshing;     /* a query-status is under way */
     gboolean refresh_again;  /* and another was asked for meanwhile */
+    guint holds;             /* actions under way: the state is derived once they are done */
     int power_state;
     SppPowerStateFunc on_state;
     gpointer user_data;
@@ -59,7 +60,7 @@ static void on_refresh(JsonNode *result, const GError *error, gpointer data)
         set_power_state(monitor, spp_power_state_from_run_state(spp_qemu_run_state_of(result)));
         monitor->settled = TRUE;
     }
-    if (monitor->refresh_again) {
+    if (monitor->refresh_again && !monitor->holds) {
         monitor->refresh_again = FALSE;
         spp_qemu_monitor_refresh(monitor);
     }
@@ -69,11 +70,25 @@ void spp_qemu_monitor_refresh(SppQemuMonitor *monitor)
 {
     if (!monitor->connected)
         return;
-    if (monitor->refreshing) {
+    if (monitor->refreshing || monitor->holds) {
         monitor->refresh_again = TRUE;
         return;
     }
     monitor->refreshing = spp_qmp_async_execute(monitor->qmp, "query-status", 0, on_refresh, monitor, NULL);
+}
+
+void spp_qemu_monitor_hold(SppQemuMonitor *monitor)
+{
+    monitor->holds++;
+}
+
+void spp_qemu_monitor_release(SppQemuMonitor *monitor)
+{
+    g_return_if_fail(monitor->holds > 0);
+    if (--monitor->holds == 0 && monitor->refresh_again && !monitor->refreshing) {
+        monitor->refresh_again = FALSE;
+        spp_qemu_monitor_refresh(monitor);
+    }
 }
 
 static void on_ready(gpointer data)

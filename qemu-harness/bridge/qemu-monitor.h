@@ -42,6 +42,12 @@ int spp_qemu_monitor_power_state(SppQemuMonitor *monitor);
  * more after it, so a flood of events costs one command at a time. */
 void spp_qemu_monitor_refresh(SppQemuMonitor *monitor);
 
+/* While an action's commands run (POWEROFF is stop, then system_reset), the run states between them
+ * are not power states a client should see (a POWEROFF would show PAUSED on its way to OFF): a held
+ * monitor defers re-deriving the state until the last hold is released. */
+void spp_qemu_monitor_hold(SppQemuMonitor *monitor);
+void spp_qemu_monitor_release(SppQemuMonitor *monitor);
+
 /* The mapping of §12.4: run state name -> SPP_POWER_STATE_*. */
 int spp_power_state_from_run_state(const char *run_state);
 
