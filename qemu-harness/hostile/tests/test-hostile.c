@@ -107,15 +107,21 @@ static Rig *rig_new_peer(const Step *script)
     return rig;
 }
 
+/* The rig's files; a failed assertion ends the test before rig_free, so it calls this first. */
+static void rig_remove_files(Rig *rig)
+{
+    g_unlink(rig->qmp_link);
+    g_unlink(rig->log);
+    g_rmdir(rig->dir);
+}
+
 static void rig_free(Rig *rig)
 {
     spp_bridge_process_stop(rig->bridge);
     if (rig->peer)
         peer_serve_stop(rig->peer);
     spp_launcher_free(rig->qemu);
-    g_unlink(rig->qmp_link);
-    g_unlink(rig->log);
-    g_rmdir(rig->dir);
+    rig_remove_files(rig);
     g_free(rig->qmp_link);
     g_free(rig->log);
     g_free(rig->dir);
@@ -134,6 +140,7 @@ static void rig_assert(Rig *rig, gboolean ok, GError *err)
         for (guint i = n > LOG_TAIL_LINES ? n - LOG_TAIL_LINES : 0; i < n; i++)
             g_printerr("bridge log: %s\n", lines[i]);
     }
+    rig_remove_files(rig);
     g_assert_no_error(err);
     g_assert_true(ok);
 }
