@@ -344,12 +344,46 @@ spp_work(packet_info *pinfo, spp_conv_t *c)
     return w;
 }
 
+/* A frame this plugin hands to the built-in SPICE dissector must look as it does without the
+ * plugin: Wireshark put "spicepower" in the frame's protocol layers (frame.protocols) when it
+ * called us, and keeps it there because we accepted the frame. Take it out again, with the
+ * counts Wireshark keeps beside the list; the layers after ours (spice's) stay as they are. */
+static void
+spp_leave_no_layer(packet_info *pinfo)
+{
+    wmem_list_frame_t *frame, *ours = NULL;
+    int *count;
+
+    for (frame = wmem_list_head(pinfo->layers); frame; frame = wmem_list_frame_next(frame))
+        if (GPOINTER_TO_INT(wmem_list_frame_data(frame)) == proto_spicepower)
+            ours = frame;
+    if (!ours)
+        return;
+    wmem_list_remove_frame(pinfo->layers, ours);
+    if (pinfo->curr_layer_num > 0)
+        pinfo->curr_layer_num--;
+    count = pinfo->proto_layers ? (int *)wmem_map_lookup(pinfo->proto_layers, GINT_TO_POINTER(proto_spicepower)) : NULL;
+    if (count && *count > 0)
+        (*count)--;
+}
+
+/* The built-in SPICE dissector decodes this frame, and this connection from now on. */
+static int
+spp_hand_to_spice(conversation_t *conv, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    int len;
+
+    conversation_set_dissector(conv, spice_handle);
+    len = call_dissector(spice_handle, tvb, pinfo, tree);
+    spp_leave_no_layer(pinfo);
+    return len;
+}
+
 static int
 spp_route_to_spice(conversation_t *conv, spp_conv_t *c, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     c->routed = TRUE;
-    conversation_set_dissector(conv, spice_handle);
-    return call_dissector(spice_handle, tvb, pinfo, tree);
+    return spp_hand_to_spice(conv, tvb, pinfo, tree);
 }
 
 static guint
@@ -403,8 +437,11 @@ dissect_spp_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data 
     conversation_t *conv = find_or_create_conversation(pinfo);
     spp_conv_t *c = spp_conv_get(conv, pinfo, tvb);
 
-    if (c->routed && spice_handle)
-        return call_dissector(spice_handle, tvb, pinfo, tree);
+    if (c->routed && spice_handle) {
+        int len = call_dissector(spice_handle, tvb, pinfo, tree);
+        spp_leave_no_layer(pinfo);
+        return len;
+    }
     tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 4, spp_get_pdu_len, spp_dissect_pdu, c);
     return tvb_captured_length(tvb);
 }
@@ -427,8 +464,7 @@ dissect_spp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     conv = find_or_create_conversation(pinfo);
     channel = spp_peek_link_channel(tvb);
     if (channel >= 0 && channel != SPP_CHANNEL_POWER && spice_handle) {
-        conversation_set_dissector(conv, spice_handle);
-        call_dissector(spice_handle, tvb, pinfo, tree);
+        spp_hand_to_spice(conv, tvb, pinfo, tree);
         return TRUE;
     }
     /* Power channel, or too short to tell yet: spp_dissect_pdu routes after reassembly. */

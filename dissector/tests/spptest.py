@@ -529,6 +529,47 @@ def cmd_filters(args, sandbox):
         print("ok", name)
 
 
+def frames_of_verbose(text):
+    """tshark -V output split into {frame number: its text}."""
+    frames, num, lines = {}, None, []
+    for line in text.splitlines():
+        m = re.match(r"^Frame (\d+): ", line)
+        if m:
+            if num is not None:
+                frames[num] = "\n".join(lines)
+            num, lines = int(m.group(1)), []
+        lines.append(line)
+    if num is not None:
+        frames[num] = "\n".join(lines)
+    return frames
+
+
+def cmd_others(args, sandbox):
+    """Connections that are not the power channel look exactly as they do without the plugin:
+    every frame of every other TCP stream has the same verbose dissection (frame.protocols
+    included) with the plugin loaded as without it, on the first pass and on re-dissection."""
+    for name in args.names:
+        kind, capture, options = prepare_capture(args, sandbox, name)
+        for passes in ([], ["-2"]):
+            base = ["-r", capture, "-n"] + passes + options["tshark"]
+            streams = sandbox.tshark(*(base + ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream",
+                                               "-e", "frame.protocols"])).stdout.splitlines()
+            power = {s for _, s, protos in (l.split("\t") for l in streams) if "spicepower" in protos.split(":")}
+            others = [int(n) for n, s, _ in (l.split("\t") for l in streams) if s and s not in power]
+            if not others:
+                raise TestFailure("%s: no frame outside the power channel to compare" % name)
+            with_plugin = frames_of_verbose(sandbox.tshark(*(base + ["-V"])).stdout)
+            without = frames_of_verbose(sandbox.tshark(*(base + ["-V"]), plugin_dir=False).stdout)
+            for num in others:
+                if with_plugin.get(num) != without.get(num):
+                    diff = difflib.unified_diff((without.get(num) or "").splitlines(),
+                                                (with_plugin.get(num) or "").splitlines(),
+                                                "without the plugin", "with the plugin", lineterm="")
+                    raise TestFailure("%s%s: frame %d differs:\n%s" % (name, " -2" if passes else "", num,
+                                                                       "\n".join(diff)))
+        print("ok %s: %d frames of other channels as without the plugin" % (name, len(others)))
+
+
 def cmd_install(args, sandbox):
     """`cmake --install --component dissector` (into a DESTDIR) must put spicepower.so in the
     global plugin dir that this tshark searches, not somewhere under CMAKE_INSTALL_PREFIX."""
@@ -655,7 +696,7 @@ def main():
     ap.add_argument("--cmake", default="cmake")
     ap.add_argument("--build-dir", help="install: the build tree to install from")
     ap.add_argument("command", choices=["check", "plugin", "selftest", "consistency", "install", "random",
-                                        "filters"])
+                                        "filters", "others"])
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
 
@@ -671,7 +712,7 @@ def main():
             return 0
         {"check": cmd_check, "plugin": cmd_plugin, "selftest": cmd_selftest,
          "consistency": cmd_consistency, "install": cmd_install,
-         "random": cmd_random, "filters": cmd_filters}[args.command](args, sandbox)
+         "random": cmd_random, "filters": cmd_filters, "others": cmd_others}[args.command](args, sandbox)
     except TestFailure as e:
         print("FAIL:", e, file=sys.stderr)
         return 1
