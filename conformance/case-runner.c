@@ -52,7 +52,9 @@ void vc_progress(VcContext *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "vmconform: %s.%s: %s\n", ctx->c->suite, ctx->c->name, text);
+    const char *label = ctx->opts->target_label;
+    fprintf(stderr, "vmconform: %s%s%s.%s: %s\n", label ? label : "", label ? ": " : "", ctx->c->suite, ctx->c->name,
+            text);
 }
 
 void vc_diag(VcContext *ctx, const char *key, const char *fmt, ...)

@@ -26,6 +26,8 @@ typedef struct {
     GPtrArray *diag; /* alternating key, value */
     double seconds;
     char *known_deviation; /* set by the caller from expectations.h */
+    const char *target;    /* the label of the QEMU it ran on (not owned) */
+    guint target_index;    /* its place among the run's targets */
 } VcResult;
 
 /* A case running in its child process. Several may run at once: start them, poll their fds,

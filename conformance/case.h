@@ -38,6 +38,7 @@ typedef struct {
     const char *spice_target;  /* --spice HOST:PORT, or NULL to start the bridge */
     const char *password_file; /* --password-file, with --spice */
     double timeout_s;          /* per-case deadline (--timeout) */
+    const char *target_label;  /* "qemu-10.0" when the run has several QEMUs, else NULL */
 } VcOptions;
 
 const VcOptions *vc_options(VcContext *ctx);

@@ -31,33 +31,51 @@ static void check_capture_tools(const char *plugin)
                        plugin);
 }
 
-void vc_check_environment(const VcCommandLine *cl, VcEnvironment *env)
+/* A target for the QEMU binary `qemu` (a name on PATH or a path). */
+static VcTarget *new_target(const VcCommandLine *cl, const char *qemu, GPtrArray *earlier)
 {
-    const char *qemu = cl->qemu ? cl->qemu : "qemu-system-x86_64";
     char *qemu_path = g_find_program_in_path(qemu);
     if (!qemu_path)
         vc_usage_error("QEMU binary '%s' not found (install the Debian package qemu-system-x86 or pass --qemu)", qemu);
+    VcTarget *t = g_new0(VcTarget, 1);
+    t->opts = (VcOptions){
+        .qemu = qemu_path,
+        .bridge = cl->bridge ? cl->bridge : VMCONFORM_DEFAULT_BRIDGE,
+        .guest_image = cl->guest ? cl->guest : spp_guest_image_path(),
+        .spice_target = cl->spice,
+        .password_file = cl->password_file,
+        .timeout_s = cl->timeout_s,
+    };
+    t->implementation = qemu_implementation(qemu_path);
+    if (!t->implementation)
+        vc_usage_error("'%s --version' did not report a QEMU version", qemu_path);
+    unsigned same = 1;
+    for (guint i = 0; i < earlier->len; i++)
+        same += strcmp(((VcTarget *)g_ptr_array_index(earlier, i))->implementation, t->implementation) == 0;
+    t->label = same == 1 ? g_strdup(t->implementation) : g_strdup_printf("%s#%u", t->implementation, same);
+    return t;
+}
+
+void vc_check_environment(const VcCommandLine *cl, VcEnvironment *env)
+{
+    static const char *const default_qemu[] = {"qemu-system-x86_64", NULL};
     *env = (VcEnvironment){
-        .opts =
-            {
-                .qemu = qemu_path,
-                .bridge = cl->bridge ? cl->bridge : VMCONFORM_DEFAULT_BRIDGE,
-                .guest_image = cl->guest ? cl->guest : spp_guest_image_path(),
-                .spice_target = cl->spice,
-                .password_file = cl->password_file,
-                .timeout_s = cl->timeout_s,
-            },
+        .targets = g_ptr_array_new(),
         .plugin = cl->plugin ? cl->plugin : VMCONFORM_DEFAULT_PLUGIN,
     };
-    if (!g_file_test(env->opts.guest_image, G_FILE_TEST_IS_REGULAR))
-        vc_usage_error("guest image '%s' not found (build the project or pass --guest)", env->opts.guest_image);
+    for (const char *const *q = cl->qemus ? (const char *const *)cl->qemus : default_qemu; *q; q++)
+        g_ptr_array_add(env->targets, new_target(cl, *q, env->targets));
+    for (guint i = 0; env->targets->len > 1 && i < env->targets->len; i++) {
+        VcTarget *t = g_ptr_array_index(env->targets, i);
+        t->opts.target_label = t->label;
+    }
+    const VcTarget *first = g_ptr_array_index(env->targets, 0);
+    if (!g_file_test(first->opts.guest_image, G_FILE_TEST_IS_REGULAR))
+        vc_usage_error("guest image '%s' not found (build the project or pass --guest)", first->opts.guest_image);
     if (cl->password_file && !g_file_test(cl->password_file, G_FILE_TEST_IS_REGULAR))
         vc_usage_error("password file '%s' not found", cl->password_file);
     if (cl->capture)
         check_capture_tools(env->plugin);
-    env->implementation = qemu_implementation(qemu_path);
-    if (!env->implementation)
-        vc_usage_error("'%s --version' did not report a QEMU version", qemu_path);
 }
 
 char *vc_make_run_dir(void)

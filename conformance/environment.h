@@ -7,10 +7,17 @@
 #include "case.h"
 #include "options.h"
 
+/* One QEMU under test. */
 typedef struct {
     VcOptions opts;       /* what the cases see: QEMU's full path, the bridge, the guest image... */
-    char *implementation; /* "qemu-7.2", from `qemu --version`: names the expectations file */
-    const char *plugin;   /* spicepower.so that decodes --capture */
+    char *implementation; /* "qemu-7.2", from `qemu --version`: chooses the known deviations */
+    char *label;          /* the implementation, with "#2", "#3" for a release given again */
+    gpointer deviations;  /* VcExpectations of the target, set by vmconform */
+} VcTarget;
+
+typedef struct {
+    GPtrArray *targets; /* VcTarget *, in the order of --qemu */
+    const char *plugin; /* spicepower.so that decodes --capture */
 } VcEnvironment;
 
 /* Fills env from the command line and the defaults, checking that each file it names is there. */

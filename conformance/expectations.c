@@ -38,8 +38,13 @@ VcExpectations *vc_expectations_for(const char *release, GError **error)
         g_ptr_array_add(expectations->tolerated, (gpointer)&all[i]);
         g_string_append_printf(ids, " %s", all[i].id);
     }
-    expectations->description =
-        ids->len ? g_strdup_printf(", tolerating QEMU %d.%d's known deviations%s", major, minor, ids->str) : g_strdup("");
+    if (none)
+        expectations->description = g_strdup(", tolerating no deviation (--expect none)");
+    else if (ids->len)
+        expectations->description = g_strdup_printf(", tolerating QEMU %d.%d's known deviations%s", major, minor, ids->str);
+    else
+        expectations->description =
+            g_strdup_printf(", tolerating no deviation: the registry names none for QEMU %d.%d", major, minor);
     g_string_free(ids, TRUE);
     return expectations;
 }
@@ -56,6 +61,16 @@ void vc_expectations_free(VcExpectations *expectations)
 const char *vc_expectations_describe(const VcExpectations *expectations)
 {
     return expectations->description;
+}
+
+GStrv vc_expectations_ids(const VcExpectations *expectations)
+{
+    GStrvBuilder *ids = g_strv_builder_new();
+    for (guint i = 0; i < expectations->tolerated->len; i++)
+        g_strv_builder_add(ids, ((const SppQemuDeviation *)expectations->tolerated->pdata[i])->id);
+    GStrv out = g_strv_builder_end(ids);
+    g_strv_builder_unref(ids);
+    return out;
 }
 
 char *vc_expectations_reason(const VcExpectations *expectations, const VcCase *c)

@@ -18,8 +18,12 @@ VcExpectations *vc_expectations_for(const char *release, GError **error);
 void vc_expectations_free(VcExpectations *expectations);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VcExpectations, vc_expectations_free)
 
-/* For the run's banner: ", tolerating QEMU 7.2's known deviations D1 D2 ..." or "" when none. */
+/* For the run's banner and reports: ", tolerating QEMU 7.2's known deviations D1 D2 ...", or why
+ * none is tolerated (--expect none, or a release the registry does not name). */
 const char *vc_expectations_describe(const VcExpectations *expectations);
+
+/* The ids tolerated, in §8's order ("D2", "D4"); free with g_strfreev(). */
+GStrv vc_expectations_ids(const VcExpectations *expectations);
 
 /* Why a failure of case c is a known deviation ("snapshot-jobs.md §8/D2: ..."; newly allocated),
  * or NULL when it is not. */

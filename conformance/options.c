@@ -25,11 +25,14 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
         {"list-citations", 0, 0, G_OPTION_ARG_NONE, &cl->list_citations,
          "List every requirement the cases cite (file:line, spec section, text) and exit", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->case_globs, "Run cases matching GLOB (suite.name or name)", "GLOB"},
+        {"exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->exclude_globs,
+         "Leave out cases matching GLOB (suite.name or name); applied after --case and --suite", "GLOB"},
         {"suite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cl->suite_names, suite_help, "NAME"},
         {"smoke", 0, 0, G_OPTION_ARG_NONE, &cl->smoke, "Run only the short smoke subset", NULL},
         {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cl->timeout_s, "Deadline per case in seconds (default 60)", "S"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &cl->jobs, "Cases run at once (default 2)", "N"},
-        {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &cl->qemu, "QEMU binary (default qemu-system-x86_64)", "PATH"},
+        {"qemu", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->qemus,
+         "QEMU binary (default qemu-system-x86_64); repeat it to run every case on each, side by side", "PATH"},
         {"bridge", 0, 0, G_OPTION_ARG_FILENAME, &cl->bridge, "spice-power-bridge binary", "PATH"},
         {"guest", 0, 0, G_OPTION_ARG_FILENAME, &cl->guest, "Boot-sector guest image", "PATH"},
         {"spice", 0, 0, G_OPTION_ARG_STRING, &cl->spice, "Test this SPICE endpoint instead of the bridge", "HOST:PORT"},
@@ -38,6 +41,8 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
          "Tolerate the known deviations of this QEMU release, or none (default: the version QEMU reports)", "RELEASE"},
         {"junit", 0, 0, G_OPTION_ARG_FILENAME, &cl->junit, "Write a JUnit XML report", "FILE"},
         {"json", 0, 0, G_OPTION_ARG_FILENAME, &cl->json, "Write a JSON report", "FILE"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &cl->html,
+         "Write an HTML report: spec sections by QEMU, the known deviations, every case", "FILE"},
         {"capture", 0, 0, G_OPTION_ARG_FILENAME, &cl->capture,
          "Record the run's SPICE traffic (dumpcap on lo) and add it, decoded, to the report", "FILE"},
         {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &cl->plugin, "spicepower.so used to decode --capture", "PATH"},
@@ -63,6 +68,8 @@ static void check_options(const VcCommandLine *cl)
         vc_usage_error("--password-file needs --spice");
     if (cl->spice && !strchr(cl->spice, ':'))
         vc_usage_error("--spice wants HOST:PORT, got '%s'", cl->spice);
+    if (cl->spice && cl->qemus && g_strv_length(cl->qemus) > 1)
+        vc_usage_error("--spice tests one endpoint; give at most one --qemu with it");
 }
 
 void vc_parse_command_line(int argc, char **argv, VcCommandLine *cl)

@@ -6,9 +6,10 @@
 
 typedef struct {
     gboolean list, list_citations, smoke;
-    char **case_globs, **suite_names; /* NULL when not given */
-    char *qemu, *bridge, *guest, *spice, *password_file; /* NULL when not given */
-    char *expect, *junit, *json, *capture, *plugin;       /* NULL when not given */
+    char **case_globs, **exclude_globs, **suite_names; /* NULL when not given */
+    char **qemus;                                        /* --qemu, repeatable; NULL when not given */
+    char *bridge, *guest, *spice, *password_file;        /* NULL when not given */
+    char *expect, *junit, *json, *html, *capture, *plugin; /* NULL when not given */
     double timeout_s;
     int jobs; /* 1 with --spice: the endpoint serves one case at a time */
 } VcCommandLine;

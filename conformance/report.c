@@ -3,9 +3,20 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "expectations.h"
+
 static char *case_id(const VcCase *c)
 {
     return g_strdup_printf("%s.%s", c->suite, c->name);
+}
+
+/* TRUE when the results come from more than one QEMU */
+static gboolean several_targets(GPtrArray *results)
+{
+    for (guint i = 0; i < results->len; i++)
+        if (((const VcResult *)g_ptr_array_index(results, i))->target_index > 0)
+            return TRUE;
+    return FALSE;
 }
 
 static char *citation(const VcCase *c)
@@ -56,11 +67,12 @@ void vc_tap_begin(FILE *out, unsigned planned)
     fflush(out);
 }
 
-void vc_tap_result(FILE *out, unsigned number, const VcResult *r)
+void vc_tap_result(FILE *out, unsigned number, const VcResult *r, gboolean show_target)
 {
     g_autofree char *id = case_id(r->c);
     g_autofree char *cite = citation(r->c);
-    g_autofree char *desc = tap_escape(id);
+    g_autofree char *shown = show_target ? g_strdup_printf("%s: %s", r->target, id) : g_strdup(id);
+    g_autofree char *desc = tap_escape(shown);
     gboolean ok = r->status == VC_STATUS_PASS || r->status == VC_STATUS_SKIP;
     fprintf(out, "%s %u - %s", ok ? "ok" : "not ok", number, desc);
     if (r->status == VC_STATUS_SKIP) {
@@ -96,9 +108,11 @@ void vc_print_summary(FILE *out, GPtrArray *results)
     GPtrArray *rows = g_ptr_array_new();
     GHashTable *by_key = g_hash_table_new(g_str_hash, g_str_equal); /* rows owns the tallies */
     unsigned pass = 0, fail = 0, skip = 0, todo = 0;
+    gboolean by_target = several_targets(results);
     for (guint i = 0; i < results->len; i++) {
         const VcResult *r = g_ptr_array_index(results, i);
-        g_autofree char *key = g_strdup_printf("%s %s §%s", r->c->suite, r->c->doc, r->c->section);
+        g_autofree char *key = by_target ? g_strdup_printf("%s %s %s §%s", r->target, r->c->suite, r->c->doc, r->c->section)
+                                         : g_strdup_printf("%s %s §%s", r->c->suite, r->c->doc, r->c->section);
         SectionTally *t = g_hash_table_lookup(by_key, key);
         if (!t) {
             t = g_new0(SectionTally, 1);
@@ -124,7 +138,8 @@ void vc_print_summary(FILE *out, GPtrArray *results)
     for (guint i = 0; i < results->len; i++) {
         const VcResult *r = g_ptr_array_index(results, i);
         if (r->known_deviation && r->status != VC_STATUS_PASS)
-            fprintf(out, "# known deviation: %s.%s: %s\n", r->c->suite, r->c->name, r->known_deviation);
+            fprintf(out, "# known deviation: %s%s%s.%s: %s\n", by_target ? r->target : "", by_target ? ": " : "",
+                    r->c->suite, r->c->name, r->known_deviation);
     }
     g_hash_table_destroy(by_key);
     for (guint i = 0; i < rows->len; i++) {
@@ -154,18 +169,31 @@ void vc_print_capture(FILE *out, const char *capture_path, const char *decoded)
     fflush(out);
 }
 
-gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target, const char *decoded,
+/* JUnit's suite of a result: "snapshot", or "qemu-10.0/snapshot" when the run had several QEMUs */
+static char *junit_suite(const VcResult *r, gboolean by_target)
+{
+    return by_target ? g_strdup_printf("%s/%s", r->target, r->c->suite) : g_strdup(r->c->suite);
+}
+
+gboolean vc_write_junit(const char *path, GPtrArray *results, const char *endpoint, const char *decoded,
                         GError **error)
 {
+    gboolean by_target = several_targets(results);
     GString *s = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
     xml_attr(s, "name", "vmconform");
     g_string_append(s, ">\n");
-    const char *open_suite = NULL;
+    g_autofree char *open_suite = NULL;
     for (guint i = 0; i <= results->len; i++) {
         const VcResult *r = i < results->len ? g_ptr_array_index(results, i) : NULL;
-        if (open_suite && (!r || strcmp(open_suite, r->c->suite) != 0)) {
+        g_autofree char *suite = r ? junit_suite(r, by_target) : NULL;
+        if (open_suite && (!r || strcmp(open_suite, suite) != 0)) {
+            /* JUnit keeps output per suite; the run's one capture goes with its last suite */
+            if (!r && decoded) {
+                g_autofree char *esc = g_markup_escape_text(decoded, -1);
+                g_string_append_printf(s, "    <system-out>%s</system-out>\n", esc);
+            }
             g_string_append(s, "  </testsuite>\n");
-            open_suite = NULL;
+            g_clear_pointer(&open_suite, g_free);
         }
         if (!r)
             break;
@@ -173,18 +201,20 @@ gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target
             unsigned tests = 0, failures = 0, skipped = 0;
             for (guint j = i; j < results->len; j++) {
                 const VcResult *q = g_ptr_array_index(results, j);
-                if (strcmp(q->c->suite, r->c->suite) != 0)
+                g_autofree char *qsuite = junit_suite(q, by_target);
+                if (strcmp(qsuite, suite) != 0)
                     break;
                 tests++;
                 failures += vc_result_is_failure(q);
                 skipped += q->status == VC_STATUS_SKIP || (q->known_deviation && q->status != VC_STATUS_PASS);
             }
-            open_suite = r->c->suite;
+            open_suite = g_strdup(suite);
+            g_autofree char *host = g_strdup_printf("%s (%s)", r->target, endpoint);
             g_string_append(s, "  <testsuite");
-            xml_attr(s, "name", r->c->suite);
+            xml_attr(s, "name", suite);
             g_string_append_printf(s, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\"", tests,
                                    failures, skipped);
-            xml_attr(s, "hostname", target);
+            xml_attr(s, "hostname", host);
             g_string_append(s, ">\n");
         }
         g_autofree char *classname = g_strdup_printf("%s.%s §%s", r->c->suite, r->c->doc, r->c->section);
@@ -212,10 +242,6 @@ gboolean vc_write_junit(const char *path, GPtrArray *results, const char *target
         }
         g_string_append(s, "    </testcase>\n");
     }
-    if (decoded) {
-        g_autofree char *esc = g_markup_escape_text(decoded, -1);
-        g_string_append_printf(s, "  <system-out>%s</system-out>\n", esc);
-    }
     g_string_append(s, "</testsuites>\n");
     gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);
     g_string_free(s, TRUE);
@@ -234,6 +260,7 @@ static void json_member(JsonBuilder *b, const char *key, const char *value)
 static void json_case(JsonBuilder *b, const VcResult *r)
 {
     json_builder_begin_object(b);
+    json_member(b, "target", r->target);
     json_member(b, "suite", r->c->suite);
     json_member(b, "name", r->c->name);
     json_member(b, "spec", r->c->doc);
@@ -263,13 +290,44 @@ static void json_case(JsonBuilder *b, const VcResult *r)
     json_builder_end_object(b);
 }
 
-gboolean vc_write_json(const char *path, GPtrArray *results, const char *target, const char *capture_path,
-                       const char *decoded, GError **error)
+/* "targets": the QEMUs of the run, in order: label, binary, version and the deviations tolerated */
+static void json_targets(JsonBuilder *b, GPtrArray *targets)
+{
+    json_builder_set_member_name(b, "targets");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < targets->len; i++) {
+        const VcTarget *t = g_ptr_array_index(targets, i);
+        json_builder_begin_object(b);
+        json_member(b, "label", t->label);
+        json_member(b, "qemu", t->opts.qemu);
+        json_member(b, "implementation", t->implementation);
+        if (t->deviations) {
+            json_member(b, "expectations", vc_expectations_describe(t->deviations) + strlen(", "));
+            json_builder_set_member_name(b, "tolerated_deviations");
+            json_builder_begin_array(b);
+            g_auto(GStrv) ids = vc_expectations_ids(t->deviations);
+            for (char **id = ids; *id; id++)
+                json_builder_add_string_value(b, *id);
+            json_builder_end_array(b);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+gboolean vc_write_json(const char *path, GPtrArray *results, GPtrArray *targets, const char *endpoint,
+                       const char *capture_path, const char *decoded, GError **error)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_member(b, "tool", "vmconform");
-    json_member(b, "target", target);
+    if (results->len > 0 && !several_targets(results)) {
+        g_autofree char *target = g_strdup_printf("%s (%s)", ((const VcResult *)g_ptr_array_index(results, 0))->target,
+                                                  endpoint);
+        json_member(b, "target", target);
+    }
+    json_member(b, "endpoint", endpoint);
+    json_targets(b, targets);
     json_builder_set_member_name(b, "cases");
     json_builder_begin_array(b);
     for (guint i = 0; i < results->len; i++)

@@ -2,25 +2,28 @@
 
 #include <poll.h>
 
+#include "expectations.h"
 #include "report.h"
 
 typedef struct {
     GPtrArray *cases;
-    const VcOptions *opts;
+    GPtrArray *targets; /* run item i is case i % cases->len on target i / cases->len */
+    guint items;
     guint jobs;
     const char *run_dir;
     VcResultHook hook;
     gpointer hook_data;
-    VcRunning **running; /* per case: set from its start until its result is in */
-    GPtrArray *results;  /* per case: NULL until its result is in */
+    VcRunning **running; /* per item: set from its start until its result is in */
+    GPtrArray *results;  /* per item: NULL until its result is in */
     guint next_to_start, next_to_report, in_flight;
 } Schedule;
 
 static void start_cases(Schedule *s)
 {
-    while (s->in_flight < s->jobs && s->next_to_start < s->cases->len) {
-        s->running[s->next_to_start] =
-            vc_case_start(g_ptr_array_index(s->cases, s->next_to_start), s->opts, s->run_dir);
+    while (s->in_flight < s->jobs && s->next_to_start < s->items) {
+        guint i = s->next_to_start;
+        const VcTarget *t = g_ptr_array_index(s->targets, i / s->cases->len);
+        s->running[i] = vc_case_start(g_ptr_array_index(s->cases, i % s->cases->len), &t->opts, s->run_dir);
         s->next_to_start++;
         s->in_flight++;
     }
@@ -30,6 +33,8 @@ static void finish_case(Schedule *s, guint i)
 {
     VcResult *r = vc_case_finish(s->running[i]);
     s->running[i] = NULL;
+    r->target_index = i / s->cases->len;
+    r->target = ((const VcTarget *)g_ptr_array_index(s->targets, r->target_index))->label;
     s->in_flight--;
     if (s->hook)
         s->hook(r, s->hook_data);
@@ -65,26 +70,33 @@ static void collect_cases(Schedule *s)
     g_array_free(owners, TRUE);
 }
 
-GPtrArray *vc_run_cases(GPtrArray *cases, const VcOptions *opts, int jobs, const char *run_dir, VcResultHook hook,
+GPtrArray *vc_run_cases(GPtrArray *cases, GPtrArray *targets, int jobs, const char *run_dir, VcResultHook hook,
                         gpointer hook_data, FILE *tap)
 {
     Schedule s = {
         .cases = cases,
-        .opts = opts,
+        .targets = targets,
+        .items = cases->len * targets->len,
         .jobs = (guint)jobs,
         .run_dir = run_dir,
         .hook = hook,
         .hook_data = hook_data,
-        .running = g_new0(VcRunning *, cases->len),
+        .running = g_new0(VcRunning *, cases->len * targets->len),
         .results = g_ptr_array_new_with_free_func((GDestroyNotify)vc_result_free),
     };
-    g_ptr_array_set_size(s.results, cases->len);
-    vc_tap_begin(tap, cases->len);
-    while (s.next_to_report < cases->len) {
+    g_ptr_array_set_size(s.results, s.items);
+    vc_tap_begin(tap, s.items);
+    for (guint t = 0; t < targets->len; t++) {
+        const VcTarget *target = g_ptr_array_index(targets, t);
+        fprintf(tap, "# target %s: %s%s\n", target->label, target->opts.qemu,
+                target->deviations ? vc_expectations_describe(target->deviations) : "");
+    }
+    while (s.next_to_report < s.items) {
         start_cases(&s);
         collect_cases(&s);
         while (s.next_to_report < s.next_to_start && g_ptr_array_index(s.results, s.next_to_report)) {
-            vc_tap_result(tap, s.next_to_report + 1, g_ptr_array_index(s.results, s.next_to_report));
+            vc_tap_result(tap, s.next_to_report + 1, g_ptr_array_index(s.results, s.next_to_report),
+                          targets->len > 1);
             s.next_to_report++;
         }
     }

@@ -30,26 +30,32 @@ const char *vc_suites_text(void)
     return text;
 }
 
-static gboolean selected(const VcCase *c, char **case_globs, char **suite_names, gboolean smoke)
+/* A glob names a case by its full id (suite.name) or by its name alone. */
+static gboolean matches_any(const VcCase *c, char **globs)
 {
-    if (smoke && !(c->flags & VC_SMOKE))
-        return FALSE;
-    if (suite_names && !g_strv_contains((const char *const *)suite_names, c->suite))
-        return FALSE;
-    if (!case_globs)
-        return TRUE;
     g_autofree char *id = g_strdup_printf("%s.%s", c->suite, c->name);
-    for (char **g = case_globs; *g; g++)
+    for (char **g = globs; *g; g++)
         if (fnmatch(*g, id, 0) == 0 || fnmatch(*g, c->name, 0) == 0)
             return TRUE;
     return FALSE;
 }
 
-GPtrArray *vc_select_cases(char **case_globs, char **suite_names, gboolean smoke)
+static gboolean selected(const VcCase *c, const VcSelection *sel)
+{
+    if (sel->smoke && !(c->flags & VC_SMOKE))
+        return FALSE;
+    if (sel->suite_names && !g_strv_contains((const char *const *)sel->suite_names, c->suite))
+        return FALSE;
+    if (sel->case_globs && !matches_any(c, sel->case_globs))
+        return FALSE;
+    return !(sel->exclude_globs && matches_any(c, sel->exclude_globs));
+}
+
+GPtrArray *vc_select_cases(const VcSelection *sel)
 {
     GPtrArray *chosen = g_ptr_array_new();
     for (size_t i = 0; i < G_N_ELEMENTS(registry); i++)
-        if (selected(&registry[i], case_globs, suite_names, smoke))
+        if (selected(&registry[i], sel))
             g_ptr_array_add(chosen, (gpointer)&registry[i]);
     return chosen;
 }

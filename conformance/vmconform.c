@@ -10,8 +10,10 @@
 
 #include "capture.h"
 #include "citations.h"
+#include "endpoint.h"
 #include "environment.h"
 #include "expectations.h"
+#include "html-report.h"
 #include "options.h"
 #include "report.h"
 #include "scheduler.h"
@@ -27,10 +29,23 @@ static VcExpectations *load_deviations(const char *expect, const char *implement
     return deviations;
 }
 
-/* A failing case that reveals one of the release's deviations is reported as TAP TODO. */
-static void mark_known_deviation(VcResult *r, gpointer deviations)
+/* A failing case that reveals one of its QEMU's deviations is reported as TAP TODO. */
+static void mark_known_deviation(VcResult *r, gpointer targets)
 {
-    r->known_deviation = vc_expectations_reason(deviations, r->c);
+    const VcTarget *t = g_ptr_array_index((GPtrArray *)targets, r->target_index);
+    r->known_deviation = vc_expectations_reason(t->deviations, r->c);
+}
+
+/* Each target's known deviations, and the banner line that says what runs where. */
+static void announce_targets(const VcCommandLine *cl, GPtrArray *targets, guint cases)
+{
+    for (guint i = 0; i < targets->len; i++) {
+        VcTarget *t = g_ptr_array_index(targets, i);
+        t->deviations = load_deviations(cl->expect, t->implementation);
+        fprintf(stderr, "vmconform: %u case(s) against %s (%s)%s\n", cases, t->opts.qemu, t->label,
+                vc_expectations_describe(t->deviations));
+    }
+    fprintf(stderr, "vmconform: %d at a time\n", cl->jobs);
 }
 
 /* After the last case: the decoded capture, the summary, and the report files. */
@@ -49,12 +64,13 @@ static void report_run(const VcCommandLine *cl, const VcEnvironment *env, VcCapt
     }
     vc_print_summary(stdout, results);
 
-    g_autofree char *target =
-        g_strdup_printf("%s (%s)", env->implementation, cl->spice ? cl->spice : "spice-power-bridge");
-    if (cl->junit && !vc_write_junit(cl->junit, results, target, decoded, &err))
+    const char *endpoint = cl->spice ? cl->spice : "spice-power-bridge";
+    if (cl->junit && !vc_write_junit(cl->junit, results, endpoint, decoded, &err))
         vc_usage_error("cannot write %s: %s", cl->junit, err->message);
-    if (cl->json && !vc_write_json(cl->json, results, target, cl->capture, decoded, &err))
+    if (cl->json && !vc_write_json(cl->json, results, env->targets, endpoint, cl->capture, decoded, &err))
         vc_usage_error("cannot write %s: %s", cl->json, err->message);
+    if (cl->html && !vc_write_html(cl->html, results, env->targets, endpoint, &err))
+        vc_usage_error("cannot write %s: %s", cl->html, err->message);
 }
 
 static gboolean any_failure(GPtrArray *results)
@@ -73,7 +89,8 @@ int main(int argc, char **argv)
         vc_print_citations(stdout);
         return 0;
     }
-    g_autoptr(GPtrArray) chosen = vc_select_cases(cl.case_globs, cl.suite_names, cl.smoke);
+    const VcSelection selection = {cl.case_globs, cl.exclude_globs, cl.suite_names, cl.smoke};
+    g_autoptr(GPtrArray) chosen = vc_select_cases(&selection);
     if (chosen->len == 0)
         vc_usage_error("no case matches the selection (try --list)");
     if (cl.list) {
@@ -83,18 +100,17 @@ int main(int argc, char **argv)
 
     VcEnvironment env;
     vc_check_environment(&cl, &env);
-    g_autoptr(VcExpectations) deviations = load_deviations(cl.expect, env.implementation);
+    vc_check_spice_endpoint(cl.spice, cl.password_file, chosen);
+    announce_targets(&cl, env.targets, chosen->len);
     g_autofree char *run_dir = vc_make_run_dir();
     g_autoptr(GError) err = NULL;
     VcCapture *capture = NULL;
     if (cl.capture && !(capture = vc_capture_start(cl.capture, &err)))
         vc_usage_error("--capture: %s", err->message);
     vc_runner_init();
-    fprintf(stderr, "vmconform: %u case(s) against %s (%s), %d at a time%s\n", chosen->len, env.opts.qemu,
-            env.implementation, cl.jobs, vc_expectations_describe(deviations));
 
     g_autoptr(GPtrArray) results =
-        vc_run_cases(chosen, &env.opts, cl.jobs, run_dir, mark_known_deviation, deviations, stdout);
+        vc_run_cases(chosen, env.targets, cl.jobs, run_dir, mark_known_deviation, env.targets, stdout);
     g_rmdir(run_dir);
     report_run(&cl, &env, capture, results);
     return any_failure(results) ? 1 : 0;

@@ -15,14 +15,17 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 7;
-    if (runs < 1) {
-        fprintf(stderr, "usage: %s [RUNS]\n", argv[0]);
+    const char *qemu = argc > 2 ? argv[2] : NULL; /* default: the launcher's, from PATH */
+    if (runs < 1 || argc > 3) {
+        fprintf(stderr, "usage: %s [RUNS [QEMU]]\n", argv[0]);
         return 2;
     }
     double *t = g_new(double, runs);
     for (int i = 0; i < runs; i++) {
         g_autoptr(GError) err = NULL;
         g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
+        if (qemu)
+            spp_launch_config_set_qemu_binary(config, qemu);
         g_autofree char *disk = spp_guest_disk_spec("disk0", "qcow2");
         spp_launch_config_add_disk(config, disk, &err);
         gint64 t0 = g_get_monotonic_time();

@@ -48,15 +48,17 @@ static int run(const char *json_path)
     g_autoptr(GPtrArray) chosen = g_ptr_array_new();
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         g_ptr_array_add(chosen, (gpointer)&cases[i]);
-    VcOptions opts = {.timeout_s = 30};
+    VcTarget target = {.opts = {.timeout_s = 30}, .label = "fixture"};
+    g_autoptr(GPtrArray) targets = g_ptr_array_new();
+    g_ptr_array_add(targets, &target);
     g_autofree char *run_dir = g_dir_make_tmp("citation-fixture-XXXXXX", NULL);
     if (!run_dir)
         return 2;
     vc_runner_init();
-    g_autoptr(GPtrArray) results = vc_run_cases(chosen, &opts, 2, run_dir, NULL, NULL, stdout);
+    g_autoptr(GPtrArray) results = vc_run_cases(chosen, targets, 2, run_dir, NULL, NULL, stdout);
     g_rmdir(run_dir);
     g_autoptr(GError) err = NULL;
-    if (!vc_write_json(json_path, results, "citation-fixture", NULL, NULL, &err)) {
+    if (!vc_write_json(json_path, results, targets, "citation-fixture", NULL, NULL, &err)) {
         fprintf(stderr, "citation-fixture: %s\n", err->message);
         return 2;
     }

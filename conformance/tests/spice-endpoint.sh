@@ -15,7 +15,8 @@ qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -m 64 \
     </dev/null >/dev/null 2>&1 &
 pids+=($!)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'sesame\n' >"$work/ticket"
+# The bridge refuses a ticket file that group or others can read.
+(umask 077 && printf 'sesame\n' >"$work/ticket")
 for _ in $(seq 50); do [ -S "$work/bridge.sock" ] && break; sleep 0.1; done
 "$BRIDGE" --qmp unix:"$work/bridge.sock" --listen 127.0.0.1:"$port" --password-file "$work/ticket" 2>"$work/bridge.log" &
 pids+=($!)

@@ -104,6 +104,8 @@ enum {
 /* Main channel: the first u32 of MAIN_INIT is the session id non-main channels link with. */
 #define SPP_MSG_MAIN_INIT 103
 #define SPP_MSGC_MAIN_ATTACH_CHANNELS 104
+/* The answer to ATTACH_CHANNELS: u32 count, then count x {u8 type, u8 id}: what the server offers. */
+#define SPP_MSG_MAIN_CHANNELS_LIST 104
 
 /* §5.1 Power channel, client to server */
 enum {

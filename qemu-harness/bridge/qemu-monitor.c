@@ -4,24 +4,23 @@
 
 #include <spicepower/protocol.h>
 
-#include "qmp-client.h"
-
-#define QMP_TIMEOUT_MS 5000
-#define RECONNECT_INTERVAL_MS 250
-
 struct SppQemuMonitor {
     char *socket_path;
-    SppQmpClient *qmp;
-    GSource *qmp_source;
+    SppQmpAsync *qmp;        /* the connection or the attempt under way; NULL while waiting to retry */
+    gboolean connected;      /* qmp's handshake is done */
     guint reconnect_source;
-    guint refresh_source;
-    guint teardown_source;
+    guint backoff_ms;
+    char *last_failure;      /* logged once, not at every retry */
+    gboolean settled;
+    gboolean refreshing;     /* a query-status is under way */
+    gboolean refresh_again;  /* and another was asked for meanwhile */
+    guint holds;             /* actions under way: the state is derived once they are done */
     int power_state;
     SppPowerStateFunc on_state;
     gpointer user_data;
 };
 
-static void schedule_reconnect(SppQemuMonitor *monitor);
+static void start_attempt(SppQemuMonitor *monitor);
 
 int spp_power_state_from_run_state(const char *run_state)
 {
@@ -34,6 +33,16 @@ int spp_power_state_from_run_state(const char *run_state)
     return SPP_POWER_STATE_PAUSED;
 }
 
+const char *spp_qemu_run_state_of(JsonNode *result)
+{
+    if (!result || !JSON_NODE_HOLDS_OBJECT(result))
+        return NULL;
+    JsonNode *status = json_object_get_member(json_node_get_object(result), "status");
+    if (!status || !JSON_NODE_HOLDS_VALUE(status) || json_node_get_value_type(status) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(status);
+}
+
 static void set_power_state(SppQemuMonitor *monitor, int state)
 {
     if (state == monitor->power_state)
@@ -42,91 +51,104 @@ static void set_power_state(SppQemuMonitor *monitor, int state)
     monitor->on_state(state, monitor->user_data);
 }
 
-static void disconnect(SppQemuMonitor *monitor)
+static void on_refresh(JsonNode *result, const GError *error, gpointer data)
 {
-    if (monitor->qmp_source) {
-        g_source_destroy(monitor->qmp_source);
-        g_source_unref(monitor->qmp_source);
-        monitor->qmp_source = NULL;
+    SppQemuMonitor *monitor = data;
+    (void)error; /* a lost connection reports itself through on_closed */
+    monitor->refreshing = FALSE;
+    if (result) {
+        set_power_state(monitor, spp_power_state_from_run_state(spp_qemu_run_state_of(result)));
+        monitor->settled = TRUE;
     }
-    spp_qmp_client_free(monitor->qmp);
-    monitor->qmp = NULL;
+    if (monitor->refresh_again && !monitor->holds) {
+        monitor->refresh_again = FALSE;
+        spp_qemu_monitor_refresh(monitor);
+    }
 }
 
-/* The client must outlive its source, so a lost connection is torn down from an idle callback,
- * outside the source's dispatch. */
-static gboolean teardown_lost_connection(gpointer data)
+void spp_qemu_monitor_refresh(SppQemuMonitor *monitor)
 {
-    SppQemuMonitor *monitor = data;
-    monitor->teardown_source = 0;
-    disconnect(monitor);
-    set_power_state(monitor, SPP_POWER_STATE_UNKNOWN);
-    schedule_reconnect(monitor);
-    return G_SOURCE_REMOVE;
-}
-
-static void connection_lost(SppQemuMonitor *monitor, const char *why)
-{
-    if (monitor->teardown_source || !monitor->qmp)
+    if (!monitor->connected)
         return;
-    g_printerr("spice-power-bridge: lost QEMU's QMP socket (%s); power state UNKNOWN, reconnecting\n", why);
-    monitor->teardown_source = g_idle_add(teardown_lost_connection, monitor);
+    if (monitor->refreshing || monitor->holds) {
+        monitor->refresh_again = TRUE;
+        return;
+    }
+    monitor->refreshing = spp_qmp_async_execute(monitor->qmp, "query-status", 0, on_refresh, monitor, NULL);
 }
 
-static void on_qmp_closed(const GError *error, gpointer data)
+void spp_qemu_monitor_hold(SppQemuMonitor *monitor)
 {
-    connection_lost(data, error ? error->message : "closed");
+    monitor->holds++;
 }
 
-static gboolean refresh(gpointer data)
+void spp_qemu_monitor_release(SppQemuMonitor *monitor)
+{
+    g_return_if_fail(monitor->holds > 0);
+    if (--monitor->holds == 0 && monitor->refresh_again && !monitor->refreshing) {
+        monitor->refresh_again = FALSE;
+        spp_qemu_monitor_refresh(monitor);
+    }
+}
+
+static void on_ready(gpointer data)
 {
     SppQemuMonitor *monitor = data;
-    monitor->refresh_source = 0;
-    g_autoptr(GError) err = NULL;
-    g_autofree char *state = spp_qemu_monitor_run_state(monitor, &err);
-    if (state)
-        set_power_state(monitor, spp_power_state_from_run_state(state));
-    return G_SOURCE_REMOVE;
-}
-
-void spp_qemu_monitor_refresh_soon(SppQemuMonitor *monitor)
-{
-    if (!monitor->refresh_source)
-        monitor->refresh_source = g_idle_add(refresh, monitor);
+    monitor->connected = TRUE;
+    monitor->backoff_ms = SPP_QEMU_MONITOR_BACKOFF_MIN_MS;
+    g_clear_pointer(&monitor->last_failure, g_free);
+    g_printerr("spice-power-bridge: connected to QEMU at %s\n", monitor->socket_path);
+    spp_qemu_monitor_refresh(monitor);
 }
 
 /* One event alone does not tell "off" from "paused" (§12.4), so every run-state event leads to a
- * query-status; events that arrive during an action coalesce into one refresh after it. */
-static gboolean on_qmp_event(const SppQmpEvent *event, gpointer data)
+ * query-status. */
+static void on_event(const char *name, gpointer data)
 {
     static const char *const relevant[] = {"STOP", "RESUME", "RESET", "SHUTDOWN", NULL};
-    if (g_strv_contains(relevant, event->name))
-        spp_qemu_monitor_refresh_soon(data);
-    return TRUE; /* consumed: the bridge keeps no event queue */
+    if (g_strv_contains(relevant, name))
+        spp_qemu_monitor_refresh(data);
 }
 
-static gboolean try_connect(gpointer data)
+static gboolean retry(gpointer data)
 {
     SppQemuMonitor *monitor = data;
     monitor->reconnect_source = 0;
-    g_autoptr(GError) err = NULL;
-    monitor->qmp = spp_qmp_client_connect(monitor->socket_path, 1000, &err);
-    if (!monitor->qmp) {
-        schedule_reconnect(monitor);
-        return G_SOURCE_REMOVE;
-    }
-    spp_qmp_client_set_event_callback(monitor->qmp, on_qmp_event, monitor, NULL);
-    monitor->qmp_source = spp_qmp_client_create_source(monitor->qmp, on_qmp_closed, monitor, NULL);
-    g_source_attach(monitor->qmp_source, NULL);
-    g_printerr("spice-power-bridge: connected to QEMU at %s\n", monitor->socket_path);
-    refresh(monitor);
+    start_attempt(monitor);
     return G_SOURCE_REMOVE;
 }
 
-static void schedule_reconnect(SppQemuMonitor *monitor)
+static void log_failure(SppQemuMonitor *monitor, gboolean was_connected, const GError *error)
 {
-    if (!monitor->reconnect_source)
-        monitor->reconnect_source = g_timeout_add(RECONNECT_INTERVAL_MS, try_connect, monitor);
+    if (was_connected) {
+        g_printerr("spice-power-bridge: lost QEMU's QMP socket (%s); power state UNKNOWN, reconnecting\n",
+                   error->message);
+    } else if (g_strcmp0(monitor->last_failure, error->message) != 0) {
+        g_printerr("spice-power-bridge: cannot reach QEMU at %s (%s); retrying, at least every %d ms\n",
+                   monitor->socket_path, error->message, SPP_QEMU_MONITOR_BACKOFF_MAX_MS);
+    }
+    g_free(monitor->last_failure);
+    monitor->last_failure = g_strdup(error->message);
+}
+
+static void on_closed(const GError *error, gpointer data)
+{
+    SppQemuMonitor *monitor = data;
+    log_failure(monitor, monitor->connected, error);
+    spp_qmp_async_free(monitor->qmp); /* error belongs to it */
+    monitor->qmp = NULL;
+    monitor->connected = FALSE;
+    monitor->refreshing = monitor->refresh_again = FALSE;
+    monitor->settled = TRUE;
+    set_power_state(monitor, SPP_POWER_STATE_UNKNOWN);
+    monitor->reconnect_source = g_timeout_add(monitor->backoff_ms, retry, monitor);
+    monitor->backoff_ms = MIN(monitor->backoff_ms * 2, SPP_QEMU_MONITOR_BACKOFF_MAX_MS);
+}
+
+static void start_attempt(SppQemuMonitor *monitor)
+{
+    static const SppQmpAsyncCallbacks callbacks = {.ready = on_ready, .event = on_event, .closed = on_closed};
+    monitor->qmp = spp_qmp_async_new(monitor->socket_path, &callbacks, monitor);
 }
 
 SppQemuMonitor *spp_qemu_monitor_new(const char *socket_path, SppPowerStateFunc on_state, gpointer user_data)
@@ -134,9 +156,10 @@ SppQemuMonitor *spp_qemu_monitor_new(const char *socket_path, SppPowerStateFunc 
     SppQemuMonitor *monitor = g_new0(SppQemuMonitor, 1);
     monitor->socket_path = g_strdup(socket_path);
     monitor->power_state = SPP_POWER_STATE_UNKNOWN;
+    monitor->backoff_ms = SPP_QEMU_MONITOR_BACKOFF_MIN_MS;
     monitor->on_state = on_state;
     monitor->user_data = user_data;
-    try_connect(monitor);
+    start_attempt(monitor);
     return monitor;
 }
 
@@ -145,53 +168,27 @@ void spp_qemu_monitor_free(SppQemuMonitor *monitor)
     if (!monitor)
         return;
     g_clear_handle_id(&monitor->reconnect_source, g_source_remove);
-    g_clear_handle_id(&monitor->refresh_source, g_source_remove);
-    g_clear_handle_id(&monitor->teardown_source, g_source_remove);
-    disconnect(monitor);
+    spp_qmp_async_free(monitor->qmp);
+    g_free(monitor->last_failure);
     g_free(monitor->socket_path);
     g_free(monitor);
 }
 
-static gboolean usable(SppQemuMonitor *monitor, GError **error)
+gboolean spp_qemu_monitor_settled(SppQemuMonitor *monitor)
 {
-    if (monitor->qmp && !monitor->teardown_source && spp_qmp_client_is_connected(monitor->qmp))
-        return TRUE;
-    g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_DISCONNECTED, "QEMU is not connected");
-    return FALSE;
+    return monitor->settled;
 }
 
-static JsonNode *execute(SppQemuMonitor *monitor, const char *command, GError **error)
+gboolean spp_qemu_monitor_connected(SppQemuMonitor *monitor)
 {
-    if (!usable(monitor, error))
-        return NULL;
-    GError *err = NULL;
-    JsonNode *ret = spp_qmp_client_execute(monitor->qmp, command, NULL, QMP_TIMEOUT_MS, &err);
-    if (!ret) {
-        if (err->domain == SPP_QMP_ERROR && err->code != SPP_QMP_ERROR_TIMEOUT)
-            connection_lost(monitor, err->message);
-        g_propagate_error(error, err);
-    }
-    return ret;
+    return monitor->connected;
 }
 
-gboolean spp_qemu_monitor_execute(SppQemuMonitor *monitor, const char *command, GError **error)
+gboolean spp_qemu_monitor_execute(SppQemuMonitor *monitor, const char *command, SppQmpAsyncReplyFunc func,
+                                  gpointer user_data, GError **error)
 {
-    g_autoptr(JsonNode) ret = execute(monitor, command, error);
-    return ret != NULL;
-}
-
-char *spp_qemu_monitor_run_state(SppQemuMonitor *monitor, GError **error)
-{
-    g_autoptr(JsonNode) ret = execute(monitor, "query-status", error);
-    if (!ret)
-        return NULL;
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
-    const char *status = o ? json_object_get_string_member_with_default(o, "status", NULL) : NULL;
-    if (!status) {
-        g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL, "query-status has no status");
-        return NULL;
-    }
-    return g_strdup(status);
+    /* One slot stays free for the query-status of spp_qemu_monitor_refresh(). */
+    return spp_qmp_async_execute(monitor->connected ? monitor->qmp : NULL, command, 1, func, user_data, error);
 }
 
 int spp_qemu_monitor_power_state(SppQemuMonitor *monitor)

@@ -114,6 +114,9 @@ void spp_message_clear(SppMessage *msg);
 /* Links the main channel on conn, reads MAIN_INIT and sends ATTACH_CHANNELS. */
 int spp_main_connect(SppConn *conn, const char *host, int port, const char *password,
                      int timeout_ms, uint32_t *session_id);
+/* After spp_main_connect: waits for CHANNELS_LIST and stores up to max (type, id) pairs in
+ * channels[2*i], channels[2*i+1]; *count is how many the server listed (may exceed max). */
+int spp_main_channels_list(SppConn *conn, int timeout_ms, uint8_t *channels, uint32_t max, uint32_t *count);
 /* Connects and links channel (type, id) of session session_id with the given channel caps. */
 int spp_channel_connect(SppConn *conn, const char *host, int port, uint32_t session_id,
                         uint8_t channel_type, uint8_t channel_id, const uint32_t *channel_caps,

@@ -50,3 +50,22 @@ const char *spp_power_action_name(uint16_t type)
     }
     return "?";
 }
+
+const char *spp_channel_type_name(uint8_t type)
+{
+    switch (type) {
+    case SPP_CHANNEL_MAIN: return "main";
+    case SPP_CHANNEL_DISPLAY: return "display";
+    case SPP_CHANNEL_INPUTS: return "inputs";
+    case SPP_CHANNEL_CURSOR: return "cursor";
+    case SPP_CHANNEL_PLAYBACK: return "playback";
+    case SPP_CHANNEL_RECORD: return "record";
+    case SPP_CHANNEL_TUNNEL: return "tunnel";
+    case SPP_CHANNEL_SMARTCARD: return "smartcard";
+    case SPP_CHANNEL_USBREDIR: return "usbredir";
+    case SPP_CHANNEL_PORT: return "port";
+    case SPP_CHANNEL_WEBDAV: return "webdav";
+    case SPP_CHANNEL_POWER: return "power";
+    }
+    return "?";
+}

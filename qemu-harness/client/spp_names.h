@@ -17,6 +17,7 @@ const char *spp_link_error_name(uint32_t error);  /* "unknown link error" outsid
 const char *spp_power_state_name(int state);       /* "UNKNOWN", "ON", "OFF", "PAUSED"; else "?" */
 const char *spp_power_result_name(uint32_t code);  /* "OK" ... "INVALID_STATE"; else "?" */
 const char *spp_power_action_name(uint16_t type);  /* "RESET", "POWEROFF", "POWERON"; else "?" */
+const char *spp_channel_type_name(uint8_t type);   /* "main" ... "power", as SPICE names them; else "?" */
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,11 @@
 #include <stdio.h>
 
 /* Every deviation of §8 was found on Debian bookworm's QEMU 7.2 (obs, or src where §8 says
- * "not reproduced"). A release is added to an entry once a run against it shows the deviation. */
+ * "not reproduced"). A release is added to an entry once a run against it shows the deviation:
+ * trixie's 10.0 and trixie-backports' 11.1 (ctest conformance.releases) show D2 and D4; the
+ * others have no case that reveals them, so no run has shown them on a later release yet. */
 static const char *const qemu_7_2[] = {"7.2", NULL};
+static const char *const qemu_7_2_to_11_1[] = {"7.2", "10.0", "11.1", NULL};
 
 static const char *const reveal_d2[] = {"snapshot.save_of_tag_existing_on_some_devices_fails", NULL};
 static const char *const reveal_d4[] = {"snapshot.long_tag_is_kept_whole", NULL};
@@ -13,9 +16,10 @@ static const char *const reveal_none[] = {NULL};
 static const SppQemuDeviation deviations[] = {
     {"D1", "the command returns after the job's created and running events, not before as QAPI's examples show",
      "4.7", qemu_7_2, reveal_none},
-    {"D2", "the existing-tag check only fires when every listed device has the tag", "5.6", qemu_7_2, reveal_d2},
+    {"D2", "the existing-tag check only fires when every listed device has the tag", "5.6", qemu_7_2_to_11_1,
+     reveal_d2},
     {"D3", "a node listed twice in devices gets two snapshots with the same name", "6.1", qemu_7_2, reveal_none},
-    {"D4", "tags are silently truncated to 255 bytes", "2.3", qemu_7_2, reveal_d4},
+    {"D4", "tags are silently truncated to 255 bytes", "2.3", qemu_7_2_to_11_1, reveal_d4},
     {"D5", "load reverts to the snapshot whose id equals the tag before the one named so", "6.4", qemu_7_2,
      reveal_none},
     {"D6", "delete removes one snapshot of that name per listing of a node", "6.6", qemu_7_2, reveal_none},

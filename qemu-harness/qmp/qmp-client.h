@@ -8,7 +8,7 @@
  * (SPP_QMP_EVENT_QUEUE_MAX_EVENTS / _MAX_BYTES): events are lost only when
  * that many wait unread, and then the loss is counted and reported.
  *
- * For a GMainLoop (the SPICE<->QMP bridge), either watch the fd from
+ * For a GMainLoop, either watch the fd from
  * spp_qmp_client_get_fd() and call spp_qmp_client_pump() with timeout 0, or
  * attach spp_qmp_client_create_source(); an event callback then sees events
  * as they are read.

@@ -11,12 +11,14 @@ struct SppQmpStream {
     guint depth;        /* nesting of {} and [] outside strings */
     gboolean in_string;
     gboolean escaped;   /* previous byte inside a string was a backslash */
+    gsize max_message;
 };
 
 SppQmpStream *spp_qmp_stream_new(void)
 {
     SppQmpStream *stream = g_new0(SppQmpStream, 1);
     stream->buffer = g_byte_array_new();
+    stream->max_message = SPP_QMP_STREAM_MAX_MESSAGE;
     return stream;
 }
 
@@ -26,6 +28,11 @@ void spp_qmp_stream_free(SppQmpStream *stream)
         return;
     g_byte_array_unref(stream->buffer);
     g_free(stream);
+}
+
+void spp_qmp_stream_set_max_message(SppQmpStream *stream, gsize max_message)
+{
+    stream->max_message = MIN(max_message, SPP_QMP_STREAM_MAX_MESSAGE);
 }
 
 void spp_qmp_stream_feed(SppQmpStream *stream, const void *bytes, gsize length)
@@ -112,10 +119,10 @@ gboolean spp_qmp_stream_next(SppQmpStream *stream, char **message, GError **erro
         return FALSE;
     }
     stream->scanned = length;
-    if (length - stream->start > SPP_QMP_STREAM_MAX_MESSAGE) {
+    if (length - stream->start > stream->max_message) {
         g_set_error(error, SPP_QMP_ERROR, SPP_QMP_ERROR_PROTOCOL,
-                    "garbage from QMP peer: unterminated message longer than %u bytes",
-                    SPP_QMP_STREAM_MAX_MESSAGE);
+                    "garbage from QMP peer: unterminated message longer than %" G_GSIZE_FORMAT " bytes",
+                    stream->max_message);
         return FALSE;
     }
     return FALSE;

@@ -22,6 +22,10 @@ typedef struct SppQmpStream SppQmpStream;
 SppQmpStream *spp_qmp_stream_new(void);
 void spp_qmp_stream_free(SppQmpStream *stream);
 
+/* A smaller limit than SPP_QMP_STREAM_MAX_MESSAGE, for a reader that knows its peer's messages are
+ * small (spice-power-bridge buffers no more than it needs from a peer it does not trust). */
+void spp_qmp_stream_set_max_message(SppQmpStream *stream, gsize max_message);
+
 /* Append bytes read from the socket. */
 void spp_qmp_stream_feed(SppQmpStream *stream, const void *bytes, gsize length);
 

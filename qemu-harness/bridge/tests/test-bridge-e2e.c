@@ -10,139 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "guest.h"
-#include "launcher.h"
-#include "spp_bridge_process.h"
-#include "spp_power.h"
-
-#define ALL_ACTIONS "reset,poweroff,poweron"
-#define STEP_MS 3000
-
-typedef struct {
-    SppLauncher *qemu;
-    SppQmpClient *monitor; /* the second monitor: watches what the bridge makes QEMU do */
-    SppBridgeProcess *bridge;
-    char *qmp_symlink; /* the bridge's QMP socket: a symlink, so a test can swap the QEMU behind it */
-    char *dir;
-    SppPowerSession *session;
-    SppPowerChannel *power;
-} Rig;
-
-static SppLauncher *start_qemu(void)
-{
-    g_autoptr(SppLaunchConfig) config = spp_launch_config_new();
-    g_autoptr(GError) err = NULL;
-    g_autofree char *disk = spp_guest_disk_spec("disk0", "qcow2");
-    g_assert_true(spp_launch_config_add_disk(config, disk, &err));
-    spp_launch_config_set_second_monitor(config, TRUE);
-    /* QEMU serves one client per QMP socket: the first belongs to the bridge. */
-    spp_launch_config_set_connect_qmp(config, FALSE);
-    SppLauncher *qemu = spp_launcher_start(config, &err);
-    g_assert_no_error(err);
-    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, "BOOT ", 10000, &err);
-    g_assert_no_error(err);
-    g_assert_nonnull(boot);
-    return qemu;
-}
-
-static void attach_monitor(Rig *rig)
-{
-    g_autoptr(GError) err = NULL;
-    rig->monitor = spp_qmp_client_connect(spp_launcher_get_monitor_socket_path(rig->qemu), 5000, &err);
-    g_assert_no_error(err);
-}
-
-static void point_qmp_symlink_at(Rig *rig, SppLauncher *qemu)
-{
-    g_autofree char *tmp = g_strconcat(rig->qmp_symlink, ".new", NULL);
-    unlink(tmp);
-    g_assert_cmpint(symlink(spp_launcher_get_qmp_socket_path(qemu), tmp), ==, 0);
-    g_assert_cmpint(rename(tmp, rig->qmp_symlink), ==, 0);
-}
-
-static void start_bridge(Rig *rig, const char *actions, const char *const *extra)
-{
-    const SppBridgeProcessSpec spec = {
-        .path = SPP_BRIDGE_PATH, .qmp_socket = rig->qmp_symlink, .actions = actions, .extra_args = extra};
-    g_autoptr(GError) err = NULL;
-    rig->bridge = spp_bridge_process_start(&spec, &err);
-    g_assert_no_error(err);
-}
-
-static void connect_main(Rig *rig)
-{
-    g_autoptr(GError) err = NULL;
-    int port = spp_bridge_process_port(rig->bridge);
-    rig->session = spp_power_session_open("127.0.0.1", port, NULL, 5000, STEP_MS, &err);
-    g_assert_no_error(err);
-}
-
-/* Links the power channel of the session announcing caps; FALSE when refused (rig->power->link
- * says how). */
-static gboolean connect_power(Rig *rig, uint32_t caps)
-{
-    rig->power = spp_power_channel_new();
-    return spp_power_channel_link(rig->power, rig->session, SPP_POWER_CHANNEL_ID, caps, NULL, STEP_MS, NULL);
-}
-
-/* Links main then power, announcing STATE and RESULT. */
-static void connect_client(Rig *rig)
-{
-    connect_main(rig);
-    if (!connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE) | SPP_CAP_MASK(SPP_POWER_CAP_RESULT)))
-        g_error("power channel link: %s", spp_conn_error(rig->power->conn));
-}
-
-static Rig *rig_new_with(const char *actions, const char *const *extra, gboolean link_power)
-{
-    Rig *rig = g_new0(Rig, 1);
-    rig->dir = g_dir_make_tmp("bridge-e2e-XXXXXX", NULL);
-    rig->qmp_symlink = g_build_filename(rig->dir, "qmp.sock", NULL);
-    rig->qemu = start_qemu();
-    attach_monitor(rig);
-    point_qmp_symlink_at(rig, rig->qemu);
-    start_bridge(rig, actions, extra);
-    if (link_power)
-        connect_client(rig);
-    return rig;
-}
-
-static Rig *rig_new(const char *actions)
-{
-    return rig_new_with(actions, NULL, TRUE);
-}
-
-static void rig_free(Rig *rig)
-{
-    spp_power_channel_free(rig->power);
-    spp_power_session_free(rig->session);
-    spp_bridge_process_stop(rig->bridge);
-    spp_qmp_client_free(rig->monitor);
-    spp_launcher_free(rig->qemu);
-    unlink(rig->qmp_symlink);
-    g_rmdir(rig->dir);
-    g_free(rig->qmp_symlink);
-    g_free(rig->dir);
-    g_free(rig);
-}
-
-static int expect_state(Rig *rig)
-{
-    g_autoptr(GError) err = NULL;
-    int state = spp_power_channel_expect_state(rig->power, 5000, &err);
-    g_assert_no_error(err); /* a STATE came, with its one byte */
-    return state;
-}
-
-/* Sends an action and returns the code of its RESULT. */
-static uint32_t act(Rig *rig, uint16_t action)
-{
-    g_autoptr(GError) err = NULL;
-    uint32_t code = 0;
-    spp_power_channel_act(rig->power, action, 5000, &code, &err);
-    g_assert_no_error(err); /* sent; a RESULT came, of 6 bytes, naming this action */
-    return code;
-}
+#include "bridge-rig.h"
 
 static gboolean is_host_reset(const SppQmpEvent *ev, gpointer unused)
 {
@@ -157,15 +25,15 @@ static void test_caps_and_initial_state(void)
     for (unsigned cap = SPP_POWER_CAP_RESET; cap <= SPP_POWER_CAP_RESULT; cap++)
         g_assert_true(spp_link_info_has_channel_cap(&rig->power->link, cap));
     g_assert_false(spp_link_info_has_channel_cap(&rig->power->link, SPP_POWER_CAP_RESERVED));
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
     rig_free(rig);
 }
 
 static void test_reset_reboots_guest(void)
 {
     Rig *rig = rig_new(ALL_ACTIONS);
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
     g_autoptr(GError) err = NULL;
     g_autoptr(SppQmpEvent) ev = spp_qmp_client_wait_event(rig->monitor, "RESET", is_host_reset, NULL, 5000, &err);
     g_assert_no_error(err);
@@ -179,9 +47,9 @@ static void test_reset_reboots_guest(void)
 static void test_poweroff_then_poweron(void)
 {
     Rig *rig = rig_new(ALL_ACTIONS);
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_OK);
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_OFF);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_OFF);
     /* Off: no guest output for a second. Lines already buffered are consumed first (by waiting
      * for a prefix no line has). */
     g_autoptr(GError) err = NULL;
@@ -190,13 +58,13 @@ static void test_poweroff_then_poweron(void)
     g_assert_null(tick);
     g_assert_error(err, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT);
     g_clear_error(&err);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_INVALID_STATE);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_INVALID_STATE);
 
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWERON), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWERON), ==, SPP_POWER_RESULT_OK);
     g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", 5000, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(boot, ==, "BOOT 2");
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
     rig_free(rig);
 }
 
@@ -204,8 +72,8 @@ static void test_unannounced_action_sends_no_qmp(void)
 {
     Rig *rig = rig_new("reset");
     g_assert_false(spp_link_info_has_channel_cap(&rig->power->link, SPP_POWER_CAP_POWEROFF));
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_UNSUPPORTED);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_UNSUPPORTED);
     /* A POWEROFF would have stopped the VM: the second monitor must see no STOP. */
     g_autoptr(GError) err = NULL;
     g_autoptr(SppQmpEvent) stop = spp_qmp_client_wait_event(rig->monitor, "STOP", NULL, NULL, 500, &err);
@@ -245,28 +113,28 @@ static void test_client_gone_before_link_reply(void)
         if (i < 20)
             link_and_close(spp_bridge_process_port(rig->bridge));
     }
-    connect_client(rig);
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    rig_connect_client(rig);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
     rig_free(rig);
 }
 
 static void test_qemu_gone_then_back(void)
 {
     Rig *rig = rig_new(ALL_ACTIONS);
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
     spp_qmp_client_free(rig->monitor);
     rig->monitor = NULL;
     spp_launcher_free(rig->qemu);
     rig->qemu = NULL;
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_UNKNOWN);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_FAILED);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_UNKNOWN);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_FAILED);
 
-    rig->qemu = start_qemu();
-    attach_monitor(rig);
-    point_qmp_symlink_at(rig, rig->qemu);
-    g_assert_cmpint(expect_state(rig), ==, SPP_POWER_STATE_ON);
-    g_assert_cmpuint(act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    rig->qemu = rig_start_qemu();
+    rig_attach_monitor(rig);
+    rig_point_qmp_symlink_at(rig, spp_launcher_get_qmp_socket_path(rig->qemu));
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
     rig_free(rig);
 }
 
@@ -290,24 +158,8 @@ static char *make_certs(void)
     return dir;
 }
 
-/* --tls-channel power: a plain link to the power channel is refused with NEED_SECURED, while the
- * main channel still links in plain text (power-channel.md §8.1). */
-static void test_tls_channel_power(void)
+static void remove_certs(const char *certs)
 {
-    g_autofree char *certs = make_certs();
-    g_autofree char *ca = g_build_filename(certs, "ca-cert.pem", NULL);
-    g_autofree char *cert = g_build_filename(certs, "server-cert.pem", NULL);
-    g_autofree char *key = g_build_filename(certs, "server-key.pem", NULL);
-    g_autofree char *tls_port = g_strdup_printf("%d", spp_free_loopback_port());
-    const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
-                           "--x509-key-file", key, "--tls-channel", "power", NULL};
-    Rig *rig = rig_new_with(ALL_ACTIONS, extra, FALSE);
-    connect_main(rig);
-    g_assert_false(connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE)));
-    g_assert_cmpint(rig->power->link_status, ==, SPP_ERR_LINK);
-    g_assert_true(rig->power->link.reply_received);
-    g_assert_cmpuint(rig->power->link.error, ==, SPP_LINK_ERR_NEED_SECURED);
-    rig_free(rig);
     const char *files[] = {"ca-cert.pem", "ca-key.pem", "server-cert.pem", "server-key.pem", "server.csr",
                            "ca-cert.srl"};
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -315,6 +167,117 @@ static void test_tls_channel_power(void)
         g_unlink(f);
     }
     g_rmdir(certs);
+}
+
+/* A bridge that also listens for TLS and requires it on the channel named tls_channel; no client. */
+static Rig *rig_with_tls(const char *certs, const char *tls_channel)
+{
+    g_autofree char *ca = g_build_filename(certs, "ca-cert.pem", NULL);
+    g_autofree char *cert = g_build_filename(certs, "server-cert.pem", NULL);
+    g_autofree char *key = g_build_filename(certs, "server-key.pem", NULL);
+    g_autofree char *tls_port = g_strdup_printf("%d", spp_free_loopback_port());
+    const char *extra[] = {"--tls-port", tls_port, "--x509-cacert-file", ca, "--x509-cert-file", cert,
+                           "--x509-key-file", key, "--tls-channel", tls_channel, NULL};
+    return rig_new_with(ALL_ACTIONS, extra, FALSE);
+}
+
+/* --tls-channel power: a plain link to the power channel is refused with NEED_SECURED, while the
+ * main channel still links in plain text (power-channel.md §8.1). */
+static void test_tls_channel_power(void)
+{
+    g_autofree char *certs = make_certs();
+    Rig *rig = rig_with_tls(certs, "power");
+    rig_connect_main(rig);
+    g_assert_false(rig_connect_power(rig, SPP_CAP_MASK(SPP_POWER_CAP_STATE)));
+    g_assert_cmpint(rig->power->link_status, ==, SPP_ERR_LINK);
+    g_assert_true(rig->power->link.reply_received);
+    g_assert_cmpuint(rig->power->link.error, ==, SPP_LINK_ERR_NEED_SECURED);
+    rig_free(rig);
+    remove_certs(certs);
+}
+
+/* --tls-channel default (as QEMU spells it): every channel, main included, needs TLS, so the ticket
+ * never crosses a plaintext link whose public key an attacker could replace (power-channel.md §8.6). */
+static void test_tls_channel_default(void)
+{
+    g_autofree char *certs = make_certs();
+    Rig *rig = rig_with_tls(certs, "default");
+    SppConn *conn = spp_conn_new();
+    g_assert_cmpint(spp_conn_connect(conn, "127.0.0.1", spp_bridge_process_port(rig->bridge), STEP_MS), ==, SPP_OK);
+    SppLinkParams params;
+    spp_link_params_init(&params, SPP_CHANNEL_MAIN, 0);
+    params.timeout_ms = STEP_MS;
+    SppLinkInfo info = {0};
+    g_assert_cmpint(spp_link(conn, &params, &info), ==, SPP_ERR_LINK);
+    g_assert_true(info.reply_received);
+    g_assert_cmpuint(info.error, ==, SPP_LINK_ERR_NEED_SECURED);
+    spp_conn_free(conn);
+    rig_free(rig);
+    remove_certs(certs);
+}
+
+/* "127.0.0.1:PORT" of the client's end of its power channel, as spice-server names the peer. */
+static char *power_channel_peer(Rig *rig)
+{
+    struct sockaddr_in local;
+    socklen_t length = sizeof local;
+    g_assert_cmpint(getsockname(spp_conn_fd(rig->power->conn), (struct sockaddr *)&local, &length), ==, 0);
+    return g_strdup_printf("127.0.0.1:%u", ntohs(local.sin_port));
+}
+
+/* The bridge's log lines about actions ("spice-power-bridge: RESET -> OK (...)"), in order. */
+static GPtrArray *action_lines(Rig *rig)
+{
+    g_autofree char *log = rig_log(rig);
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    for (char **line = lines; *line; line++)
+        if (g_str_has_prefix(*line, "spice-power-bridge: ") && strstr(*line, " -> "))
+            g_ptr_array_add(found, g_strdup(*line));
+    return found;
+}
+
+/* Every action of a client is logged on exactly one line naming the client, the action and the
+ * result: those spice-server refuses itself (UNSUPPORTED, INVALID_STATE) and those that fail
+ * without QEMU, as well as those QEMU carries out. */
+static void test_reported_one_line_per_action(void)
+{
+    Rig *rig = rig_new("reset,poweroff");
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWERON), ==, SPP_POWER_RESULT_UNSUPPORTED);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_OK);
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_OFF);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_INVALID_STATE);
+    spp_qmp_client_free(g_steal_pointer(&rig->monitor));
+    spp_launcher_free(g_steal_pointer(&rig->qemu));
+    g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_UNKNOWN);
+    g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_RESET), ==, SPP_POWER_RESULT_FAILED);
+    /* spice-server sends the RESULT before it reports it: the last line may follow the RESULT. Once
+     * the bridge has exited, the log is complete. */
+    spp_bridge_process_stop(g_steal_pointer(&rig->bridge));
+
+    g_autofree char *peer = power_channel_peer(rig);
+    g_autofree char *who = g_strdup_printf("(client %s, tls no, connection %u", peer, rig->session->id);
+    /* The action and result, then who asked, then what the bridge did: nothing for the actions
+     * spice-server answered, the QMP commands, their time and the error for the others. */
+    const char *const expected[][3] = {
+        {"POWERON -> UNSUPPORTED", ")", ")"},
+        {"RESET -> OK", "; system_reset, ", " ms)"},
+        {"POWEROFF -> OK", "; stop + system_reset, ", " ms)"},
+        {"POWEROFF -> INVALID_STATE", ")", ")"},
+        {"RESET -> FAILED", "; system_reset, ", " ms: QEMU is not connected)"},
+    };
+    g_autoptr(GPtrArray) lines = action_lines(rig);
+    g_assert_cmpuint(lines->len, ==, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < lines->len; i++) {
+        g_autofree char *head = g_strdup_printf("spice-power-bridge: %s %s", expected[i][0], who);
+        const char *line = lines->pdata[i];
+        if (!g_str_has_prefix(line, head) || !g_str_has_prefix(line + strlen(head), expected[i][1]) ||
+            !g_str_has_suffix(line, expected[i][2]))
+            g_error("line %u: \"%s\" is not \"%s%s...%s\"", i, line, head, expected[i][1], expected[i][2]);
+    }
+    rig_free(rig);
 }
 
 int main(int argc, char **argv)
@@ -327,5 +290,7 @@ int main(int argc, char **argv)
     g_test_add_func("/bridge/qemu-gone-then-back", test_qemu_gone_then_back);
     g_test_add_func("/bridge/client-gone-before-link-reply", test_client_gone_before_link_reply);
     g_test_add_func("/bridge/tls-channel-power", test_tls_channel_power);
+    g_test_add_func("/bridge/tls-channel-default", test_tls_channel_default);
+    g_test_add_func("/bridge/reported-one-line-per-action", test_reported_one_line_per_action);
     return g_test_run();
 }

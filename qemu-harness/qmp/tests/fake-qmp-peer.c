@@ -1,9 +1,13 @@
 #include "fake-qmp-peer.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#define ACCEPT_TIMEOUT_MS 10000
 
 static char *read_line(int fd)
 {
@@ -79,9 +83,12 @@ static gpointer peer_main(gpointer data)
         case STEP_FLOOD_MS: {
             gint64 until = g_get_monotonic_time() + (gint64)step->ms * 1000;
             size_t length = strlen(step->text);
+            /* As fast as the client reads, without spinning while it does not: a spinning peer
+             * takes a CPU from the client it floods on a small machine. */
+            struct pollfd writable = {.fd = peer->fd, .events = POLLOUT};
             while (g_get_monotonic_time() < until &&
                    (send(peer->fd, step->text, length, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0 || errno == EAGAIN))
-                ;
+                poll(&writable, 1, 10);
             break;
         }
         case STEP_CLOSE:
@@ -95,12 +102,43 @@ static gpointer peer_main(gpointer data)
     return NULL;
 }
 
+static gpointer listen_main(gpointer data)
+{
+    FakePeer *peer = data;
+    struct pollfd pfd = {.fd = peer->listen_fd, .events = POLLIN};
+    if (poll(&pfd, 1, ACCEPT_TIMEOUT_MS) != 1)
+        return NULL;
+    peer->fd = accept(peer->listen_fd, NULL, NULL);
+    if (peer->fd < 0)
+        return NULL;
+    return peer_main(peer);
+}
+
+FakePeer *peer_listen(const char *path, const Step *script)
+{
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    g_assert_cmpuint(strlen(path), <, sizeof address.sun_path);
+    strcpy(address.sun_path, path);
+    unlink(path);
+    FakePeer *peer = g_new0(FakePeer, 1);
+    peer->fd = -1;
+    peer->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(peer->listen_fd, >=, 0);
+    g_assert_cmpint(bind(peer->listen_fd, (struct sockaddr *)&address, sizeof address), ==, 0);
+    g_assert_cmpint(listen(peer->listen_fd, 4), ==, 0);
+    peer->script = script;
+    peer->requests = g_ptr_array_new_with_free_func(g_free);
+    peer->thread = g_thread_new("fake-qmp-listener", listen_main, peer);
+    return peer;
+}
+
 FakePeer *peer_start(const Step *script, int *client_fd)
 {
     int fds[2];
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
     FakePeer *peer = g_new0(FakePeer, 1);
     peer->fd = fds[1];
+    peer->listen_fd = -1;
     peer->script = script;
     peer->requests = g_ptr_array_new_with_free_func(g_free);
     peer->thread = g_thread_new("fake-qmp-peer", peer_main, peer);
@@ -113,6 +151,8 @@ void peer_finish(FakePeer *peer)
     g_thread_join(peer->thread);
     if (peer->fd >= 0)
         close(peer->fd);
+    if (peer->listen_fd >= 0)
+        close(peer->listen_fd);
     g_ptr_array_unref(peer->requests);
     g_free(peer);
 }

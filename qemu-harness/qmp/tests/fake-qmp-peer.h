@@ -31,6 +31,7 @@ typedef struct {
 
 typedef struct {
     int fd;
+    int listen_fd;       /* peer_listen() only */
     const Step *script;
     GPtrArray *requests; /* every request line the peer read */
     GThread *thread;
@@ -38,6 +39,11 @@ typedef struct {
 
 /* Starts the peer; *client_fd receives the other end of the socketpair. */
 FakePeer *peer_start(const Step *script, int *client_fd);
+
+/* Starts a peer that listens on a unix socket at path (replacing a file there), takes the first
+ * connection (within 10 s) and plays the script on it: a stand-in QEMU for a program that connects
+ * by itself, such as spice-power-bridge. Later connections wait in the listen backlog, unanswered. */
+FakePeer *peer_listen(const char *path, const Step *script);
 
 /* Waits for the script to end and frees the peer. */
 void peer_finish(FakePeer *peer);
