@@ -1,0 +1,187 @@
+#!/bin/sh
+# Build Debian's QEMU with our power-control series, for the tests and the conformance runner.
+#
+#   build-qemu.sh fetch   WORK                  download the bookworm source package into WORK/dl
+#   build-qemu.sh prepare WORK PATCHES          unpack, apply Debian's patches then ours into WORK/src
+#   build-qemu.sh build   WORK SPICE_PREFIX     configure against the patched spice-server in
+#                                               SPICE_PREFIX, build, install into WORK/prefix
+#   build-qemu.sh check   WORK PATCHES          git apply --check our series on pristine bookworm sources
+#   build-qemu.sh check-release WORK PATCHES RELEASE
+#                                               the same on another release's source (trixie); exit 77
+#                                               (a skip for ctest) when that source cannot be had
+#
+# The bookworm version is the source of the installed qemu-system-x86, so that the patched binary
+# is the same QEMU the rest of the project tests; without one, the version the series was made on.
+# Everything stays under WORK (the CMake build tree); nothing is installed system-wide.
+# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian) for other releases' sources.
+set -eu
+
+# the version the series was made on and is known to apply to
+SERIES_BASE_VERSION=1:7.2+dfsg-7+deb12u18
+# where Debian's own qemu-system-x86 finds its firmware (debian/rules' FIRMWAREPATH): the installed
+# seabios, ipxe and qemu-system-data, since the dfsg source carries no firmware images
+FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+EXIT_SKIP=77
+
+die() { echo "build-qemu.sh: $*" >&2; exit 1; }
+usage_error() { echo "build-qemu.sh: $*" >&2; exit 2; }
+skip() { echo "build-qemu.sh: SKIP: $*" >&2; exit "$EXIT_SKIP"; }
+log() { echo "build-qemu.sh: $*"; }
+
+cmd=${1:-}
+WORK=${2:-}
+case $cmd in
+fetch | prepare | build | check | check-release) ;;
+*) usage_error "unknown command '$cmd' (usage: $0 fetch|prepare|build|check|check-release WORK [PATCHES|SPICE_PREFIX] [RELEASE])" ;;
+esac
+[ -n "$WORK" ] || usage_error "$cmd: no WORK directory given"
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+
+bookworm_version() {
+    v=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
+    echo "${v:-$SERIES_BASE_VERSION}"
+}
+
+# the .dsc apt-get source writes for VERSION (the epoch is not part of file names)
+dsc_name() {
+    echo "qemu_${1#*:}.dsc"
+}
+
+# fetch: apt-get source --download-only, once per build tree and version
+fetch() {
+    version=$(bookworm_version)
+    dl=$WORK/dl
+    mkdir -p "$dl"
+    [ -f "$dl/$(dsc_name "$version")" ] && return 0
+    command -v apt-get >/dev/null || die "apt-get not found"
+    log "downloading qemu=$version (needs a deb-src entry for bookworm)"
+    (cd "$dl" && apt-get source --download-only "qemu=$version") ||
+        die "apt-get source failed: add a 'Types: deb-src' entry for bookworm (./run deps does) and run apt-get update"
+    [ -f "$dl/$(dsc_name "$version")" ] || die "$(dsc_name "$version") missing after download"
+}
+
+# unpack DSC DEST: pristine upstream + Debian's debian/patches in series order
+unpack() {
+    dsc=$1 dest=$2
+    rm -rf "$dest"
+    mkdir -p "$(dirname "$dest")"
+    dpkg-source --skip-patches -x "$dsc" "$dest" >/dev/null 2>&1 || die "dpkg-source -x $(basename "$dsc") failed"
+    rm -f "$(dirname "$dest")"/qemu_*.orig.tar.*
+    if [ -f "$dest/debian/patches/series" ]; then
+        # series lines may carry options after the name (-p1); comments and blank lines are skipped
+        sed -e 's/#.*//' "$dest/debian/patches/series" | while read -r p _; do
+            [ -n "$p" ] || continue
+            patch -d "$dest" -p1 -s --no-backup-if-mismatch <"$dest/debian/patches/$p" ||
+                die "Debian patch $p does not apply"
+        done
+    fi
+}
+
+# series_apply DIR SERIESDIR MODE: apply our patches in series order (MODE=apply|check)
+series_apply() {
+    dir=$1 sdir=$2 mode=$3
+    [ -f "$sdir/series" ] || die "no series file in $sdir"
+    sdir=$(cd "$sdir" && pwd) # git -C below runs in another directory
+    # a repository of its own makes the unpacked source git apply's top (build-stack.sh says why)
+    [ -d "$dir/.git" ] || git -C "$dir" init -q
+    grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
+        [ -f "$sdir/$p" ] || die "series lists $p, which is not in $sdir"
+        git -C "$dir" apply --check "$sdir/$p" || die "$p does not apply"
+        git -C "$dir" apply "$sdir/$p"
+        if [ "$mode" = check ]; then echo "ok $p"; fi
+    done
+}
+
+prepare() {
+    patches=$1
+    fetch
+    unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$WORK/src/qemu"
+    series_apply "$WORK/src/qemu" "$patches" apply
+    log "sources of qemu $(bookworm_version) ready in $WORK/src/qemu"
+}
+
+check() {
+    patches=$1
+    fetch
+    tmp=$(mktemp -d "$WORK/check.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$tmp/qemu"
+    series_apply "$tmp/qemu" "$patches" check
+}
+
+# fetch_release RELEASE DIR: the newest qemu source of RELEASE's main into DIR/dl, through an apt
+# configuration of our own (its lists and cache under DIR), so that the machine's sources stay as
+# they are. Prints the .dsc. Files of an earlier version are removed; the current ones are kept,
+# and apt-get source does not download them again.
+fetch_release() {
+    release=$1 dir=$2
+    mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    [ -f "$keyring" ] || skip "no $keyring (Debian package debian-archive-keyring): cannot verify $release's sources"
+    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/dl"
+    echo "deb-src [signed-by=$keyring] $mirror $release main" >"$dir/sources.list"
+    set -- -o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+        -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o Debug::NoLocking=1
+    apt-get "$@" -qq --error-on=any update >"$dir/apt.log" 2>&1 ||
+        skip "apt-get update for $release's sources failed (no network to $mirror?): see $dir/apt.log"
+    version=$(apt-cache "$@" showsrc qemu 2>>"$dir/apt.log" | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+    [ -n "$version" ] || skip "$release has no qemu source package: see $dir/apt.log"
+    dsc=$dir/dl/$(dsc_name "$version")
+    [ -f "$dsc" ] || rm -f "$dir"/dl/qemu_*
+    (cd "$dir/dl" && apt-get "$@" -qq source --download-only "qemu=$version") >>"$dir/apt.log" 2>&1 ||
+        skip "apt-get source qemu=$version from $release failed: see $dir/apt.log"
+    [ -f "$dsc" ] || die "$(basename "$dsc") missing after download"
+    echo "$dsc"
+}
+
+check_release() {
+    patches=$1 release=$2
+    case $release in
+    *[!a-z-]* | "") usage_error "'$release' is not a Debian release name" ;;
+    esac
+    dsc=$(fetch_release "$release" "$WORK/$release")
+    tmp=$(mktemp -d "$WORK/check.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    unpack "$dsc" "$tmp/qemu"
+    log "$release: $(basename "$dsc" .dsc), Debian's patches applied"
+    series_apply "$tmp/qemu" "$patches" check
+}
+
+build() {
+    spice_prefix=$1
+    [ -d "$WORK/src/qemu" ] || die "run prepare first"
+    [ -f "$spice_prefix/lib/pkgconfig/spice-server.pc" ] || die "no patched spice-server in $spice_prefix"
+    bdir=$WORK/build
+    prefix=$WORK/prefix
+    rm -rf "$bdir" "$prefix"
+    mkdir -p "$bdir"
+    start=$(date +%s)
+    # Only what a conformance run needs: x86_64 under TCG with SPICE, the pc machine's devices.
+    # No KVM (the tests run TCG), no tools, docs, guest agent, modules or optional libraries.
+    (cd "$bdir" && PKG_CONFIG_PATH="$spice_prefix/lib/pkgconfig:$spice_prefix/share/pkgconfig" \
+        "$WORK/src/qemu/configure" --prefix="$prefix" --firmwarepath="$FIRMWARE_PATH" \
+        --target-list=x86_64-softmmu --without-default-features --without-default-devices \
+        --enable-tcg --enable-spice --enable-spice-protocol --enable-fdt=system \
+        --disable-docs --disable-tools --disable-guest-agent --disable-user --disable-install-blobs \
+        --disable-werror) >"$WORK/configure.log" 2>&1 || die "configure failed: see $WORK/configure.log"
+    configured=$(date +%s)
+    ninja -C "$bdir" ${JOBS:+-j "$JOBS"} qemu-system-x86_64
+    # Run from bin/ of a prefix of its own: from the build tree, the qemu-bundle there would move
+    # every firmware path under itself. Only the binary: the firmware comes from FIRMWARE_PATH, and
+    # nothing the tests use reads the data dir (keymaps are for VNC's -k).
+    install -D -m 0755 "$bdir/qemu-system-x86_64" "$prefix/bin/qemu-system-x86_64"
+    end=$(date +%s)
+    log "qemu-system-x86_64 built in $((end - start)) s (configure $((configured - start)) s) into $prefix"
+}
+
+# need VALUE WHAT: a required argument is there
+need() { [ -n "$1" ] || usage_error "$cmd: no $2 given"; }
+
+case $cmd in
+fetch) fetch ;;
+prepare) need "${3:-}" "PATCHES directory" && prepare "$3" ;;
+build) need "${3:-}" SPICE_PREFIX && build "$3" ;;
+check) need "${3:-}" "PATCHES directory" && check "$3" ;;
+check-release) need "${3:-}" "PATCHES directory" && need "${4:-}" RELEASE && check_release "$3" "$4" ;;
+esac

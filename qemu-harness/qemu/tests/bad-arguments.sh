@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# build-qemu.sh's bad command lines: a one-line error that names the problem, and exit status 2,
+# before anything is downloaded or written.
+set -uo pipefail
+script=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+check() {
+    local pattern=$1; shift
+    local err status
+    err=$(timeout 10 "$script" "$@" 2>&1 >/dev/null); status=$?
+    if [ "$status" -ne 2 ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || ! grep -q -- "$pattern" <<<"$err"; then
+        echo "FAIL: $* -> status $status: $err"; fail=1
+    else
+        echo "ok: $* -> $err"
+    fi
+}
+check "unknown command ''"
+check "unknown command 'bogus'" bogus "$work"
+check "check: no WORK directory given" check
+check "prepare: no PATCHES directory given" prepare "$work"
+check "build: no SPICE_PREFIX given" build "$work"
+check "check-release: no RELEASE given" check-release "$work" /patches
+check "'tri xie' is not a Debian release name" check-release "$work" /patches "tri xie"
+if [ -n "$(ls -A "$work")" ]; then
+    echo "FAIL: bad command lines wrote into WORK: $(ls -A "$work")"; fail=1
+fi
+exit $fail
