@@ -10,8 +10,10 @@ typedef struct SppPowerActions SppPowerActions;
 typedef struct {
     SppPowerActions *owner;
     SpicePowerRequest *request;
+    int action;                  /* SPP_MSGC_POWER_* */
     const char *const *commands; /* NULL-terminated; POWERON's is chosen after its query-status */
     gboolean probed;             /* POWERON's query-status is done */
+    gboolean migration_checked;  /* query-migrate said no migration is under way */
     guint next;
     gint64 start_us;
 } Run;
@@ -40,6 +42,21 @@ static const char *const poweron_commands[] = {"cont", NULL};
 static const char *const poweron_after_shutdown[] = {"system_reset", "cont", NULL};
 /* POWERON looks at the run state first to choose between the two. */
 static const char *const poweron_probe[] = {"query-status", NULL};
+/* Every action first asks whether a migration is under way: then it is answered FAILED (§9). */
+static const char *const migration_probe[] = {"query-migrate", NULL};
+
+/* query-migrate's "status" names a migration under way (QEMU's MigrationStatus, less none,
+ * cancelled, completed and failed). No status at all: no migration was ever started. */
+static gboolean migration_under_way(JsonNode *result)
+{
+    static const char *const settled[] = {"none", "cancelled", "completed", "failed", NULL};
+    if (!result || !JSON_NODE_HOLDS_OBJECT(result))
+        return FALSE;
+    JsonNode *status = json_object_get_member(json_node_get_object(result), "status");
+    if (!status || !JSON_NODE_HOLDS_VALUE(status) || json_node_get_value_type(status) != G_TYPE_STRING)
+        return FALSE;
+    return !g_strv_contains(settled, json_node_get_string(status));
+}
 
 static void on_step(JsonNode *result, const GError *error, gpointer data);
 
@@ -61,7 +78,8 @@ static const char *const *commands_of(int action)
 static char *describe(const Run *run, const char *why)
 {
     g_autofree char *sequence = run->commands ? g_strjoinv(" + ", (char **)run->commands) : g_strdup("no command");
-    return g_strdup_printf("%s%s, %.1f ms%s%s", run->probed ? "query-status + " : "", sequence,
+    return g_strdup_printf("%s%s%s, %.1f ms%s%s", run->migration_checked ? "query-migrate + " : "",
+                           run->probed ? "query-status + " : "", sequence,
                            (g_get_monotonic_time() - run->start_us) / 1000.0, why ? ": " : "", why ? why : "");
 }
 
@@ -97,7 +115,15 @@ static void on_step(JsonNode *result, const GError *error, gpointer data)
         finish(run, SPP_POWER_RESULT_FAILED, error->message);
         return;
     }
-    if (run->commands == poweron_probe) {
+    if (run->commands == migration_probe) {
+        if (migration_under_way(result)) {
+            finish(run, SPP_POWER_RESULT_FAILED, "a migration is under way (§9)");
+            return;
+        }
+        run->migration_checked = TRUE;
+        run->commands = commands_of(run->action);
+        run->next = 0;
+    } else if (run->commands == poweron_probe) {
         run->probed = TRUE;
         gboolean shut_down = g_strcmp0(spp_qemu_run_state_of(result), "shutdown") == 0;
         run->commands = shut_down ? poweron_after_shutdown : poweron_commands;
@@ -119,7 +145,8 @@ static int request_action(SpicePowerInstance *sin, SpicePowerRequest *request)
     Run *run = g_new0(Run, 1);
     run->owner = self;
     run->request = request;
-    run->commands = commands_of(spice_power_request_get_action(request));
+    run->action = spice_power_request_get_action(request);
+    run->commands = commands_of(run->action) ? migration_probe : NULL;
     run->start_us = g_get_monotonic_time();
     g_autoptr(GError) refused = NULL;
     if (self->stopping || !run->commands || !send_next(run, &refused)) {

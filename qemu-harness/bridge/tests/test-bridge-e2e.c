@@ -263,10 +263,10 @@ static void test_reported_one_line_per_action(void)
      * spice-server answered, the QMP commands, their time and the error for the others. */
     const char *const expected[][3] = {
         {"POWERON -> UNSUPPORTED", ")", ")"},
-        {"RESET -> OK", "; system_reset, ", " ms)"},
-        {"POWEROFF -> OK", "; stop + system_reset, ", " ms)"},
+        {"RESET -> OK", "; query-migrate + system_reset, ", " ms)"},
+        {"POWEROFF -> OK", "; query-migrate + stop + system_reset, ", " ms)"},
         {"POWEROFF -> INVALID_STATE", ")", ")"},
-        {"RESET -> FAILED", "; system_reset, ", " ms: QEMU is not connected)"},
+        {"RESET -> FAILED", "; query-migrate, ", " ms: QEMU is not connected)"},
     };
     g_autoptr(GPtrArray) lines = action_lines(rig);
     g_assert_cmpuint(lines->len, ==, G_N_ELEMENTS(expected));
