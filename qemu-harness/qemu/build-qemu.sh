@@ -27,6 +27,7 @@ die() { echo "build-qemu.sh: $*" >&2; exit 1; }
 usage_error() { echo "build-qemu.sh: $*" >&2; exit 2; }
 skip() { echo "build-qemu.sh: SKIP: $*" >&2; exit "$EXIT_SKIP"; }
 log() { echo "build-qemu.sh: $*"; }
+. "$(dirname "$0")/../../tools/debian-source.sh"
 
 cmd=${1:-}
 WORK=${2:-}
@@ -61,36 +62,13 @@ fetch() {
     [ -f "$dl/$(dsc_name "$version")" ] || die "$(dsc_name "$version") missing after download"
 }
 
-# unpack DSC DEST: pristine upstream + Debian's debian/patches in series order
+# unpack DSC DEST, series_apply DIR SERIESDIR MODE: tools/debian-source.sh
 unpack() {
-    dsc=$1 dest=$2
-    rm -rf "$dest"
-    mkdir -p "$(dirname "$dest")"
-    dpkg-source --skip-patches -x "$dsc" "$dest" >/dev/null 2>&1 || die "dpkg-source -x $(basename "$dsc") failed"
-    rm -f "$(dirname "$dest")"/qemu_*.orig.tar.*
-    if [ -f "$dest/debian/patches/series" ]; then
-        # series lines may carry options after the name (-p1); comments and blank lines are skipped
-        sed -e 's/#.*//' "$dest/debian/patches/series" | while read -r p _; do
-            [ -n "$p" ] || continue
-            patch -d "$dest" -p1 -s --no-backup-if-mismatch <"$dest/debian/patches/$p" ||
-                die "Debian patch $p does not apply"
-        done
-    fi
+    debian_source_unpack "$@"
 }
 
-# series_apply DIR SERIESDIR MODE: apply our patches in series order (MODE=apply|check)
 series_apply() {
-    dir=$1 sdir=$2 mode=$3
-    [ -f "$sdir/series" ] || die "no series file in $sdir"
-    sdir=$(cd "$sdir" && pwd) # git -C below runs in another directory
-    # a repository of its own makes the unpacked source git apply's top (build-stack.sh says why)
-    [ -d "$dir/.git" ] || git -C "$dir" init -q
-    grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
-        [ -f "$sdir/$p" ] || die "series lists $p, which is not in $sdir"
-        git -C "$dir" apply --check "$sdir/$p" || die "$p does not apply"
-        git -C "$dir" apply "$sdir/$p"
-        if [ "$mode" = check ]; then echo "ok $p"; fi
-    done
+    debian_source_series_apply "$@"
 }
 
 prepare() {

@@ -13,6 +13,7 @@ SPICE_VERSION=0.15.1-1
 PROTOCOL_VERSION=0.14.3-1
 
 die() { echo "build-stack.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tools/debian-source.sh"
 log() { echo "build-stack.sh: $*"; }
 
 cmd=${1:-}
@@ -36,38 +37,17 @@ fetch() {
     [ -f "$DL/spice-protocol_$PROTOCOL_VERSION.dsc" ] || die "spice-protocol_$PROTOCOL_VERSION.dsc missing after download"
 }
 
-# unpack PKG VERSION DEST: pristine upstream + Debian's debian/patches in series order
+# unpack PKG VERSION DEST: pristine upstream + Debian's debian/patches (tools/debian-source.sh), and
+# the version is the one asked for
 unpack() {
     pkg=$1 version=$2 dest=$3
-    rm -rf "$dest"
-    mkdir -p "$(dirname "$dest")"
-    dpkg-source --skip-patches -x "$DL/${pkg}_$version.dsc" "$dest" >/dev/null 2>&1 ||
-        die "dpkg-source -x ${pkg}_$version.dsc failed"
-    rm -f "$(dirname "$dest")/${pkg}_"*.orig.tar.*
+    debian_source_unpack "$DL/${pkg}_$version.dsc" "$dest"
     got=$(dpkg-parsechangelog -l "$dest/debian/changelog" -S Version)
     [ "$got" = "$version" ] || die "$pkg: expected version $version, unpacked $got"
-    if [ -f "$dest/debian/patches/series" ]; then
-        grep -v '^[[:space:]]*\(#\|$\)' "$dest/debian/patches/series" | while read -r p _; do
-            patch -d "$dest" -p1 -s --no-backup-if-mismatch <"$dest/debian/patches/$p" ||
-                die "$pkg: Debian patch $p does not apply"
-        done
-    fi
 }
 
-# series_apply DIR SERIESDIR MODE: apply our patches in series order (MODE=apply|check)
 series_apply() {
-    dir=$1 sdir=$2 mode=$3
-    [ -f "$sdir/series" ] || die "no series file in $sdir"
-    # Inside another git work tree (a build directory in the project's clone) `git apply` resolves
-    # paths against that tree's top and silently skips every hunk outside the current directory:
-    # a repository of its own makes the unpacked source the top.
-    [ -d "$dir/.git" ] || git -C "$dir" init -q
-    grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
-        [ -f "$sdir/$p" ] || die "series lists $p, which is not in $sdir"
-        git -C "$dir" apply --check "$sdir/$p" || die "$(basename "$sdir")/$p does not apply"
-        git -C "$dir" apply "$sdir/$p"
-        if [ "$mode" = check ]; then echo "ok $(basename "$sdir")/$p"; fi
-    done
+    debian_source_series_apply "$@"
 }
 
 prepare() {
