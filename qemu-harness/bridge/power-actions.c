@@ -50,12 +50,8 @@ static const char *const migration_probe[] = {"query-migrate", NULL};
 static gboolean migration_under_way(JsonNode *result)
 {
     static const char *const settled[] = {"none", "cancelled", "completed", "failed", NULL};
-    if (!result || !JSON_NODE_HOLDS_OBJECT(result))
-        return FALSE;
-    JsonNode *status = json_object_get_member(json_node_get_object(result), "status");
-    if (!status || !JSON_NODE_HOLDS_VALUE(status) || json_node_get_value_type(status) != G_TYPE_STRING)
-        return FALSE;
-    return !g_strv_contains(settled, json_node_get_string(status));
+    const char *status = spp_qemu_status_of(result);
+    return status && !g_strv_contains(settled, status);
 }
 
 static void on_step(JsonNode *result, const GError *error, gpointer data);
@@ -125,7 +121,7 @@ static void on_step(JsonNode *result, const GError *error, gpointer data)
         run->next = 0;
     } else if (run->commands == poweron_probe) {
         run->probed = TRUE;
-        gboolean shut_down = g_strcmp0(spp_qemu_run_state_of(result), "shutdown") == 0;
+        gboolean shut_down = g_strcmp0(spp_qemu_status_of(result), "shutdown") == 0;
         run->commands = shut_down ? poweron_after_shutdown : poweron_commands;
         run->next = 0;
     } else if (!run->commands[++run->next]) {

@@ -33,7 +33,7 @@ int spp_power_state_from_run_state(const char *run_state)
     return SPP_POWER_STATE_PAUSED;
 }
 
-const char *spp_qemu_run_state_of(JsonNode *result)
+const char *spp_qemu_status_of(JsonNode *result)
 {
     if (!result || !JSON_NODE_HOLDS_OBJECT(result))
         return NULL;
@@ -57,7 +57,7 @@ static void on_refresh(JsonNode *result, const GError *error, gpointer data)
     (void)error; /* a lost connection reports itself through on_closed */
     monitor->refreshing = FALSE;
     if (result) {
-        set_power_state(monitor, spp_power_state_from_run_state(spp_qemu_run_state_of(result)));
+        set_power_state(monitor, spp_power_state_from_run_state(spp_qemu_status_of(result)));
         monitor->settled = TRUE;
     }
     if (monitor->refresh_again && !monitor->holds) {

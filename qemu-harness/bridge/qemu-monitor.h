@@ -51,7 +51,8 @@ void spp_qemu_monitor_release(SppQemuMonitor *monitor);
 /* The mapping of §12.4: run state name -> SPP_POWER_STATE_*. */
 int spp_power_state_from_run_state(const char *run_state);
 
-/* The "status" of a query-status return, or NULL when it has none (borrowed from result). */
-const char *spp_qemu_run_state_of(JsonNode *result);
+/* The string "status" of a QMP return (query-status: the run state; query-migrate: the migration's
+ * state), or NULL when it has none (borrowed from result). */
+const char *spp_qemu_status_of(JsonNode *result);
 
 #endif /* SPP_BRIDGE_QEMU_MONITOR_H */
