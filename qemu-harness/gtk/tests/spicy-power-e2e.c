@@ -13,6 +13,8 @@
  * no-power-channel: Debian's QEMU, whose spice-server has no power channel: the Power entries stay
  *   insensitive, no power label, the Reset mnemonic does nothing, spicy logs no warning.
  * --port: the SPICE port (default: a free one), for recording the session with dumpcap.
+ * Environment: SPP_SPICY, another spicy to drive (e.g. a broken one, to see the test fail);
+ * SPP_KEEP_TMPDIR=1 keeps the logs (Xvfb, D-Bus, spicy; QEMU's is the launcher's).
  *
  * Everything it starts (Xvfb, a D-Bus session bus for AT-SPI, QEMU, spicy) dies with it: the
  * children get PR_SET_PDEATHSIG, and every exit path tears them down. Exit 0 when every check
@@ -299,7 +301,8 @@ static void start_spicy(void)
     g_subprocess_launcher_setenv(l, "GDK_BACKEND", "x11", TRUE);
     g_subprocess_launcher_setenv(l, "LC_ALL", "C.UTF-8", TRUE);
     g_autoptr(GError) err = NULL;
-    rig.spicy = g_subprocess_launcher_spawn(l, &err, SPP_SPICY, "-h", "127.0.0.1", "-p", port, NULL);
+    const char *spicy = g_getenv("SPP_SPICY") ? g_getenv("SPP_SPICY") : SPP_SPICY;
+    rig.spicy = g_subprocess_launcher_spawn(l, &err, spicy, "-h", "127.0.0.1", "-p", port, NULL);
     if (!rig.spicy)
         fail("cannot start spicy: %s", err->message);
     rig.window = wait_window(WINDOW_NAME, WAIT_MS);
@@ -429,7 +432,7 @@ static void expect_shown(const char *label, const char *sensitive, gint64 timeou
     }
 }
 
-/* Power → ITEM with the keyboard: Alt+P opens the menu (once its items are on screen), then the
+/* Power -> ITEM with the keyboard: Alt+P opens the menu (once its items are on screen), then the
  * item's mnemonic. */
 static void choose(const char *item, const char *mnemonic)
 {
@@ -479,21 +482,22 @@ static void end_to_end(void)
     choose(RESET, "r");
     expect_boot("BOOT 2");
     expect_qmp_event("RESET", is_host_ui_reset);
-    pass("Power → Reset: the guest booted again (BOOT 2), QMP RESET host-ui");
+    pass("Power -> Reset: the guest booted again (BOOT 2), QMP RESET host-ui");
 
     choose(POWER_OFF, "o");
     expect_qmp_event("STOP", NULL);
     expect_shown("power: off", "N", STEP_MS);
-    pass("Power → Power off: QMP STOP, spicy shows 'power: off' and offers only Power on");
+    pass("Power -> Power off: QMP STOP, spicy shows 'power: off' and offers only Power on");
 
     choose(POWER_ON, "n");
     expect_qmp_event("RESUME", NULL);
     expect_boot("BOOT 3");
     expect_shown("power: on", "RF", STEP_MS);
-    pass("Power → Power on: QMP RESUME, the guest booted (BOOT 3), 'power: on'");
+    pass("Power -> Power on: QMP RESUME, the guest booted (BOOT 3), 'power: on'");
 
     /* QEMU now turns every reset into a shutdown, so it denies the channel's RESET */
     qmp_execute("set-action", "{\"reboot\": \"shutdown\"}");
+    g_ptr_array_unref(spp_qmp_client_drain_events(rig.qmp)); /* the firmware's RESETs of the boot */
     choose(RESET, "r");
     g_autofree char *dialog = wait_window(ERROR_DIALOG, STEP_MS);
     if (!dialog)
