@@ -17,7 +17,7 @@ qemu=$build/qemu-harness/qemu/work/prefix/bin/qemu-system-x86_64
 spicy=$build/qemu-harness/gtk/work/prefix/bin/spicy
 guest=$build/qemu-harness/guest/spp-guest.bin
 
-for tool in Xvfb xdotool xwd xwdtopnm pnmcut pnmtopng; do
+for tool in Xvfb xdotool xwd xwdtopnm pnmpaste pnmcut pnmtopng; do
     command -v "$tool" >/dev/null || { echo "$0: $tool not found (see the header for packages)" >&2; exit 2; }
 done
 for file in "$qemu" "$spicy" "$guest"; do
@@ -80,6 +80,15 @@ sleep 1.5   # the power state arrives, the guest's screen is drawn
 xdotool key alt+p
 sleep 1.5   # the menu is drawn
 
+# The menu is a popup window of its own (named after the program), which Xvfb's root window
+# image shows black: it is read by itself and pasted where it is on the screen.
+menu=$(xdotool search --onlyvisible --name '^spicy$' | head -n 1)
+[ -n "$menu" ] || { echo "$0: the Power menu did not open" >&2; cat "$sandbox"/*.log >&2; exit 1; }
+eval "$(xdotool getwindowgeometry --shell "$menu")"
+menu_x=$X
+menu_y=$Y
+xwd -id "$menu" -silent | xwdtopnm 2>/dev/null >"$sandbox/menu.pnm"
 eval "$(xdotool getwindowgeometry --shell "$win")"
-xwd -root -silent | xwdtopnm 2>/dev/null | pnmcut 0 0 "$WIDTH" "$HEIGHT" | pnmtopng >"$out"
+xwd -root -silent | xwdtopnm 2>/dev/null | pnmpaste "$sandbox/menu.pnm" "$menu_x" "$menu_y" |
+    pnmcut 0 0 "$WIDTH" "$HEIGHT" | pnmtopng >"$out"
 echo "wrote $out (${WIDTH}x$HEIGHT)"
