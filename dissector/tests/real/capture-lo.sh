@@ -71,10 +71,9 @@ dumpcap_pid=
 cut=$(tshark -n -r "$pcap" -Y "frame.cap_len < frame.len" -T fields -e frame.number \
       -e frame.len 2>/dev/null | tr '\t\n' ': ')
 [ -z "$cut" ] || echo "frames cut at $snaplen bytes (frame:length): $cut"
-# A loaded machine retransmits on lo now and then. The golden summaries dissect with TCP sequence
-# analysis off, so a retransmitted power message reads as a second one: record again.
+# A loaded machine retransmits on lo now and then; the golden summaries leave those frames out.
 again=$(tshark -n -r "$pcap" -Y tcp.analysis.retransmission -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
-[ -z "$again" ] || echo "warning: TCP retransmissions in frames $again: the summary will show their messages twice; record again"
+[ -z "$again" ] || echo "TCP retransmissions (left out of the golden summary): frames $again"
 chmod 644 "$pcap"
 mv "$pcap" "$out"
 echo "wrote $out ($(wc -c <"$out") bytes, $(tshark -n -r "$out" 2>/dev/null | wc -l) frames)"

@@ -533,7 +533,7 @@ int main(int argc, char **argv)
     GOptionEntry entries[] = {
         {"scenario", 0, 0, G_OPTION_ARG_STRING, &scenario, "end-to-end or no-power-channel", "NAME"},
         {"port", 0, 0, G_OPTION_ARG_INT, &rig.port, "SPICE port (default: a free one)", "N"},
-        {NULL}};
+        G_OPTION_ENTRY_NULL};
     g_autoptr(GOptionContext) ctx = g_option_context_new("- spicy's Power menu end to end");
     g_autoptr(GError) err = NULL;
     g_option_context_add_main_entries(ctx, entries, NULL);
