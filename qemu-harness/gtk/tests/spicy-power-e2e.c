@@ -65,9 +65,24 @@ typedef struct {
 
 static Rig rig;
 
+/* The session bus starts the accessibility bus and its registry on demand, as its children, in
+ * the process group it leads (die_with_parent): the group goes, and the directory is removed once
+ * nothing in it can write there any more. */
+static void end_dbus(void)
+{
+    const char *id = rig.dbus ? g_subprocess_get_identifier(rig.dbus) : NULL;
+    pid_t group = id ? (pid_t)g_ascii_strtoll(id, NULL, 10) : 0;
+    if (group > 0)
+        kill(-group, SIGKILL);
+    gint64 deadline = g_get_monotonic_time() + 2 * G_TIME_SPAN_SECOND;
+    while (group > 0 && kill(-group, 0) == 0 && g_get_monotonic_time() < deadline)
+        g_usleep(20000);
+}
+
 static void rig_teardown(void)
 {
     GSubprocess **children[] = {&rig.spicy, &rig.dbus, &rig.xvfb};
+    end_dbus();
     for (gsize i = 0; i < G_N_ELEMENTS(children); i++) {
         if (*children[i] == NULL)
             continue;
@@ -120,6 +135,7 @@ static void pass(const char *what)
 static void die_with_parent(gpointer unused)
 {
     (void)unused;
+    setpgid(0, 0); /* a group of its own, which its children join (end_dbus) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
