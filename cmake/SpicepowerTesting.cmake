@@ -1,7 +1,7 @@
 # spp_add_test(<name> LABEL <component> COMMAND <cmd...> [TIMEOUT s] [ENVIRONMENT var=value...])
 # Every test carries exactly one component label: spec, style, spice, harness, dissector,
-# conformance, fuzz, qemu; hostile for the adversarial tests (qemu-harness/hostile).
-set(SPP_TEST_LABELS spec style spice harness hostile dissector conformance fuzz qemu)
+# conformance, fuzz, qemu, gtk (spice-gtk and spicy); hostile for the adversarial tests (qemu-harness/hostile).
+set(SPP_TEST_LABELS spec style spice harness hostile dissector conformance fuzz qemu gtk)
 
 function(spp_add_test name)
   cmake_parse_arguments(T "" "LABEL;TIMEOUT;WORKING_DIRECTORY" "COMMAND;ENVIRONMENT" ${ARGN})
