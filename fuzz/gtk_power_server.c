@@ -32,9 +32,14 @@ void gps_fail(const char *fmt, ...)
 
 void gps_init(void)
 {
-    key = EVP_RSA_gen(1024);
+    /* the EVP_PKEY_keygen() way, not EVP_RSA_gen(): oss-fuzz's image has OpenSSL 1.1 */
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, NULL);
+    if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024) <= 0 ||
+        EVP_PKEY_keygen(ctx, &key) <= 0)
+        gps_fail("no RSA-1024 key");
+    EVP_PKEY_CTX_free(ctx);
     unsigned char *p = pubkey;
-    if (key == NULL || i2d_PUBKEY(key, NULL) != SPP_TICKET_PUBKEY_BYTES || i2d_PUBKEY(key, &p) != SPP_TICKET_PUBKEY_BYTES)
+    if (i2d_PUBKEY(key, NULL) != SPP_TICKET_PUBKEY_BYTES || i2d_PUBKEY(key, &p) != SPP_TICKET_PUBKEY_BYTES)
         gps_fail("no RSA-1024 key whose DER SubjectPublicKeyInfo is %d bytes", SPP_TICKET_PUBKEY_BYTES);
 }
 
