@@ -36,6 +36,7 @@ typedef struct {
     const char *bridge;        /* spice-power-bridge binary */
     const char *guest_image;   /* our boot sector */
     const char *spice_target;  /* --spice HOST:PORT, or NULL to start the bridge */
+    gboolean builtin_power;    /* --power-qemu: QEMU's own power channel instead of the bridge */
     const char *password_file; /* --password-file, with --spice */
     double timeout_s;          /* per-case deadline (--timeout) */
     const char *target_label;  /* "qemu-10.0" when the run has several QEMUs, else NULL */

@@ -31,8 +31,11 @@ static void check_capture_tools(const char *plugin)
                        plugin);
 }
 
-/* A target for the QEMU binary `qemu` (a name on PATH or a path). */
-static VcTarget *new_target(const VcCommandLine *cl, const char *qemu, GPtrArray *earlier)
+/* What a --power-qemu target's label adds to the release: the -spice option it is run with. */
+#define BUILTIN_POWER_LABEL "+power-control"
+
+/* A target for the QEMU binary `qemu` (a name on PATH or a path); `builtin_power` for --power-qemu. */
+static VcTarget *new_target(const VcCommandLine *cl, const char *qemu, gboolean builtin_power, GPtrArray *earlier)
 {
     char *qemu_path = g_find_program_in_path(qemu);
     if (!qemu_path)
@@ -43,16 +46,20 @@ static VcTarget *new_target(const VcCommandLine *cl, const char *qemu, GPtrArray
         .bridge = cl->bridge ? cl->bridge : VMCONFORM_DEFAULT_BRIDGE,
         .guest_image = cl->guest ? cl->guest : spp_guest_image_path(),
         .spice_target = cl->spice,
+        .builtin_power = builtin_power,
         .password_file = cl->password_file,
         .timeout_s = cl->timeout_s,
     };
     t->implementation = qemu_implementation(qemu_path);
     if (!t->implementation)
         vc_usage_error("'%s --version' did not report a QEMU version", qemu_path);
+    g_autofree char *kind = g_strconcat(t->implementation, builtin_power ? BUILTIN_POWER_LABEL : "", NULL);
     unsigned same = 1;
-    for (guint i = 0; i < earlier->len; i++)
-        same += strcmp(((VcTarget *)g_ptr_array_index(earlier, i))->implementation, t->implementation) == 0;
-    t->label = same == 1 ? g_strdup(t->implementation) : g_strdup_printf("%s#%u", t->implementation, same);
+    for (guint i = 0; i < earlier->len; i++) {
+        const VcTarget *e = g_ptr_array_index(earlier, i);
+        same += strcmp(e->implementation, t->implementation) == 0 && e->opts.builtin_power == builtin_power;
+    }
+    t->label = same == 1 ? g_strdup(kind) : g_strdup_printf("%s#%u", kind, same);
     return t;
 }
 
@@ -63,8 +70,12 @@ void vc_check_environment(const VcCommandLine *cl, VcEnvironment *env)
         .targets = g_ptr_array_new(),
         .plugin = cl->plugin ? cl->plugin : VMCONFORM_DEFAULT_PLUGIN,
     };
-    for (const char *const *q = cl->qemus ? (const char *const *)cl->qemus : default_qemu; *q; q++)
-        g_ptr_array_add(env->targets, new_target(cl, *q, env->targets));
+    /* the host's QEMU with the bridge, unless the command line names the QEMUs */
+    const char *const *qemus = cl->qemus ? (const char *const *)cl->qemus : cl->power_qemus ? NULL : default_qemu;
+    for (const char *const *q = qemus; q && *q; q++)
+        g_ptr_array_add(env->targets, new_target(cl, *q, FALSE, env->targets));
+    for (char **q = cl->power_qemus; q && *q; q++)
+        g_ptr_array_add(env->targets, new_target(cl, *q, TRUE, env->targets));
     for (guint i = 0; env->targets->len > 1 && i < env->targets->len; i++) {
         VcTarget *t = g_ptr_array_index(env->targets, i);
         t->opts.target_label = t->label;

@@ -33,6 +33,10 @@ static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &cl->jobs, "Cases run at once (default 2)", "N"},
         {"qemu", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->qemus,
          "QEMU binary (default qemu-system-x86_64); repeat it to run every case on each, side by side", "PATH"},
+        {"power-qemu", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cl->power_qemus,
+         "QEMU with the power channel built in (-spice ...,power-control=on): a target of its own, whose "
+         "power suite talks to QEMU itself instead of the bridge; repeatable",
+         "PATH"},
         {"bridge", 0, 0, G_OPTION_ARG_FILENAME, &cl->bridge, "spice-power-bridge binary", "PATH"},
         {"guest", 0, 0, G_OPTION_ARG_FILENAME, &cl->guest, "Boot-sector guest image", "PATH"},
         {"spice", 0, 0, G_OPTION_ARG_STRING, &cl->spice, "Test this SPICE endpoint instead of the bridge", "HOST:PORT"},
@@ -68,6 +72,8 @@ static void check_options(const VcCommandLine *cl)
         vc_usage_error("--password-file needs --spice");
     if (cl->spice && !strchr(cl->spice, ':'))
         vc_usage_error("--spice wants HOST:PORT, got '%s'", cl->spice);
+    if (cl->spice && cl->power_qemus)
+        vc_usage_error("--spice and --power-qemu each name the power endpoint; give one of them");
     if (cl->spice && cl->qemus && g_strv_length(cl->qemus) > 1)
         vc_usage_error("--spice tests one endpoint; give at most one --qemu with it");
 }

@@ -8,6 +8,7 @@ typedef struct {
     gboolean list, list_citations, smoke;
     char **case_globs, **exclude_globs, **suite_names; /* NULL when not given */
     char **qemus;                                        /* --qemu, repeatable; NULL when not given */
+    char **power_qemus; /* --power-qemu, repeatable: QEMUs with the power channel built in */
     char *bridge, *guest, *spice, *password_file;        /* NULL when not given */
     char *expect, *junit, *json, *html, *capture, *plugin; /* NULL when not given */
     double timeout_s;

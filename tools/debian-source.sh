@@ -1,6 +1,7 @@
 # Sourced by the scripts that build Debian source packages with our patch series
 # (qemu-harness/spice/build-stack.sh, qemu-harness/qemu/build-qemu.sh): how a source package is
-# unpacked with Debian's own patches, and how a series of ours goes on top. POSIX sh. The caller
+# unpacked with Debian's own patches, how a series of ours goes on top, and how another release's
+# packages are downloaded without touching the machine's apt sources. POSIX sh. The caller
 # defines die MESSAGE (prints it and exits non-zero).
 
 # debian_source_unpack DSC DEST: pristine upstream plus Debian's debian/patches, in series order,
@@ -36,4 +37,75 @@ debian_source_series_apply() {
         git -C "$dir" apply "$sdir/$p"
         if [ "$mode" = check ]; then echo "ok $(basename "$sdir")/$p"; fi
     done
+}
+
+# Another release's packages (sid's spice 0.16.0 for the rebased spice series) come through
+# an apt configuration of our own in a directory RDIR: sources list, index and cache there, so that
+# the machine's apt sources stay as they are. KIND is deb-src (source packages) or deb-all
+# (binary packages of architecture all). The caller also defines skip MESSAGE, which prints it and
+# exits 77 (ctest's skip): a release the mirror does not serve is not our failure.
+# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian).
+
+# debian_release_apt RDIR KIND PROGRAM ARG...: apt-get or apt-cache on RDIR's KIND index
+debian_release_apt() {
+    _rdir=$1 _kind=$2 _prog=$3
+    shift 3
+    "$_prog" -o "Dir::Etc::SourceList=$_rdir/$_kind.list" -o Dir::Etc::SourceParts=/dev/null \
+        -o "Dir::State::Lists=$_rdir/lists-$_kind" -o "Dir::Cache=$_rdir/cache" \
+        -o Debug::NoLocking=1 "$@"
+}
+
+# debian_release_update RELEASE RDIR KIND: downloads RELEASE's KIND index of main (signed by
+# Debian's archive key) into RDIR; apt's output goes to RDIR/apt.log
+debian_release_update() {
+    _release=$1 _rdir=$2 _kind=$3
+    _mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+    _keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    [ -f "$_keyring" ] || skip "no $_keyring (Debian package debian-archive-keyring): cannot verify $_release's packages"
+    mkdir -p "$_rdir/lists-$_kind/partial" "$_rdir/cache/archives/partial" "$_rdir/dl"
+    case $_kind in
+    deb-src) echo "deb-src [signed-by=$_keyring] $_mirror $_release main" ;;
+    deb-all) echo "deb [signed-by=$_keyring arch=all] $_mirror $_release main" ;;
+    *) die "debian_release_update: unknown index kind $_kind" ;;
+    esac >"$_rdir/$_kind.list"
+    debian_release_apt "$_rdir" "$_kind" apt-get -qq --error-on=any update >>"$_rdir/apt.log" 2>&1 ||
+        skip "apt-get update for $_release ($_kind) failed (no network to $_mirror?): see $_rdir/apt.log"
+}
+
+# debian_release_newest RDIR KIND PACKAGE [UPSTREAM]: the newest version of PACKAGE (a source
+# package for deb-src, a binary one for deb-all) in RDIR's index, or the newest Debian revision
+# of upstream version UPSTREAM; empty when there is none
+debian_release_newest() {
+    _rdir=$1 _kind=$2 _pkg=$3 _upstream=${4:-}
+    if [ "$_kind" = deb-src ]; then set -- showsrc --only-source; else set -- show; fi
+    debian_release_apt "$_rdir" "$_kind" apt-cache "$@" "$_pkg" 2>>"$_rdir/apt.log" |
+        sed -n 's/^Version: //p' | sort -uV |
+        while read -r _v; do
+            _up=${_v#*:}
+            [ -z "$_upstream" ] || [ "${_up%-*}" = "$_upstream" ] && echo "$_v"
+        done | tail -n 1
+}
+
+# debian_release_download RDIR KIND PACKAGE VERSION: the source package (deb-src: apt-get source
+# --download-only) or binary package (deb-all: apt-get download) into RDIR/dl, once: a second call
+# finds it there. Prints the .dsc or .deb; returns 1, leaving nothing, when the mirror does not
+# serve it.
+debian_release_download() {
+    _rdir=$1 _kind=$2 _pkg=$3 _version=$4
+    case $_kind in
+    deb-src) _file=${_pkg}_${_version#*:}.dsc && set -- source --download-only ;;
+    *) _file=${_pkg}_${_version#*:}_all.deb && set -- download ;;
+    esac
+    if [ ! -f "$_rdir/dl/$_file" ]; then
+        # into a directory of its own first: a source package is several files, all or none
+        rm -rf "$_rdir/dl/.part" && mkdir -p "$_rdir/dl/.part"
+        if ! (cd "$_rdir/dl/.part" && debian_release_apt "$_rdir" "$_kind" apt-get -qq "$@" "$_pkg=$_version") \
+            >>"$_rdir/apt.log" 2>&1; then
+            rm -rf "$_rdir/dl/.part"
+            return 1
+        fi
+        [ -f "$_rdir/dl/.part/$_file" ] || die "$_file missing after download"
+        mv "$_rdir/dl/.part/"* "$_rdir/dl/" && rmdir "$_rdir/dl/.part"
+    fi
+    echo "$_rdir/dl/$_file"
 }

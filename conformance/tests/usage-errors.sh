@@ -18,5 +18,7 @@ expect_usage_error "no case matches" --case 'no-such-case*'
 expect_usage_error "timeout" --timeout -1
 expect_usage_error "QEMU binary '/nonexistent/qemu' not found" --qemu /nonexistent/qemu
 expect_usage_error "password-file needs --spice" --password-file /dev/null
+expect_usage_error "give one of them" --spice 127.0.0.1:5930 --power-qemu qemu-system-x86_64
+expect_usage_error "QEMU binary '/nonexistent/qemu' not found" --power-qemu /nonexistent/qemu
 expect_usage_error "unexpected argument" extra
 exit $fail

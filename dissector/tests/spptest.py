@@ -374,10 +374,16 @@ def summarise_recorded(sandbox, capture, options):
     power connections, every message except keepalives with its Info text and its fields (minus
     VOLATILE_FIELDS; request/response links as "present"), and the expert infos; and the
     keepalive-free sections of -z spicepower,tree. TCP sequence analysis is off, so that
-    loopback window events ([TCP Window Full] and the like) do not enter the Info column."""
+    loopback window events ([TCP Window Full] and the like) do not enter the Info column. So a
+    retransmitted segment, which a loaded machine sends now and then even on loopback, would read
+    as its messages once more: the frames that sequence analysis calls retransmissions are left
+    out."""
     base = ["-r", capture, "-n", "-2", "-o", "tcp.analyze_sequence_numbers:FALSE"] + options["tshark"]
     js = json.loads(sandbox.tshark(*(base + ["-T", "json", "--no-duplicate-keys"])).stdout)
     infos = read_infos(sandbox, base)
+    retransmitted = {int(n) for n in sandbox.tshark(
+        "-r", capture, "-n", "-2", "-Y", "tcp.analysis.retransmission", "-T", "fields", "-e", "frame.number",
+        *options["tshark"]).stdout.split()}
     streams = {}
     order = []
     for pkt in js:
@@ -391,6 +397,8 @@ def summarise_recorded(sandbox, capture, options):
             order.append(sid)
         st = streams[sid]
         num = int(layers["frame"]["frame.number"])
+        if num in retransmitted:
+            continue
         top = layers["frame"]["frame.protocols"].split(":")[-1]
         if top not in st["protocols"]:
             st["protocols"].append(top)

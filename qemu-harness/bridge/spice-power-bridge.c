@@ -19,10 +19,6 @@
  * held by another client) is reached later, while clients are served. */
 #define FIRST_CONTACT_MS 1000
 
-/* spice-server only offers multi-client mode through this variable, read by spice_server_init();
- * without it a new client's main channel disconnects the previous client. */
-#define SPICE_MULTI_CLIENT_VARIABLE "SPICE_DEBUG_ALLOW_MC"
-
 static SpiceServer *listening_server; /* set once clients can be told of the state */
 
 static void push_state(int state, gpointer unused)
@@ -65,7 +61,7 @@ static G_NORETURN void die(const char *what)
 static SpiceServer *configure_server(const SppBridgeOptions *opts)
 {
     if (opts->multiple_clients)
-        g_setenv(SPICE_MULTI_CLIENT_VARIABLE, "1", TRUE);
+        g_setenv(SPP_SPICE_MULTI_CLIENT_VARIABLE, "1", TRUE);
     SpiceServer *server = spice_server_new();
     spice_server_set_addr(server, opts->listen_addr, 0);
     spice_server_set_port(server, opts->listen_port);

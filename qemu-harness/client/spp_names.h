@@ -13,6 +13,10 @@
 extern "C" {
 #endif
 
+/* spice-server offers multi-client mode only through this environment variable, read by
+ * spice_server_init(); without it a new client's main channel disconnects the previous client. */
+#define SPP_SPICE_MULTI_CLIENT_VARIABLE "SPICE_DEBUG_ALLOW_MC"
+
 const char *spp_link_error_name(uint32_t error);  /* "unknown link error" outside the table */
 const char *spp_power_state_name(int state);       /* "UNKNOWN", "ON", "OFF", "PAUSED"; else "?" */
 const char *spp_power_result_name(uint32_t code);  /* "OK" ... "INVALID_STATE"; else "?" */
