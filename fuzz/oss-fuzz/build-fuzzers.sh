@@ -14,10 +14,11 @@
 #   SPP_OSS_FUZZ_CMAKE_ARGS   extra configure args (default: decided below)
 #   SPP_OSS_FUZZ_SKIP         targets not shipped (default: fuzz_qmp_snapshot, which needs a QEMU
 #                             process at run time that oss-fuzz's runner image does not have)
-#   SPP_DEBIAN_SOURCES        directory with Debian source packages (.dsc + tarballs) of spice
-#                             and spice-protocol (bookworm); default $SRC/debian-sources. If it
-#                             holds them, WITH_SPICE is turned on and build-stack.sh finds them
-#                             instead of running apt-get source (the oss-fuzz image is Ubuntu).
+#   SPP_DEBIAN_SOURCES        directories (':'-separated) with Debian source packages (.dsc +
+#                             tarballs) of spice, spice-protocol and spice-gtk (bookworm); default
+#                             $SRC/debian-sources. If they hold spice's, WITH_SPICE is turned on
+#                             and build-stack.sh and build-gtk.sh find them instead of running
+#                             apt-get source (the oss-fuzz image is Ubuntu).
 #   SPP_WIRESHARK_PREFIX      prefix of a Wireshark 4.0 install (WiresharkConfig.cmake); the
 #                             Dockerfile builds one from Debian's wireshark source. Unset: the
 #                             system's (Debian bookworm has 4.0).
@@ -29,25 +30,42 @@ set -o pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
 build=${SPP_OSS_FUZZ_BUILD_DIR:-$WORK/spicepower-build}
-debsrc=${SPP_DEBIAN_SOURCES:-$SRC/debian-sources}
+IFS=: read -r -a debsrcs <<<"${SPP_DEBIAN_SOURCES:-$SRC/debian-sources}"
 skip=" ${SPP_OSS_FUZZ_SKIP-fuzz_qmp_snapshot} "
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 
+# have GLOB: one of the source directories holds files matching GLOB
+have() {
+    for d in "${debsrcs[@]}"; do
+        compgen -G "$d/$1" >/dev/null && return 0
+    done
+    return 1
+}
+# fetch_into DIR PACKAGE: copy PACKAGE's source files to DIR, where build-stack.sh and
+# build-gtk.sh look before running apt-get source
+fetch_into() {
+    mkdir -p "$1"
+    for d in "${debsrcs[@]}"; do
+        for f in "$d/$2"_*; do
+            [ -f "$f" ] && cp -n "$f" "$1/"
+        done
+    done
+    return 0
+}
 if [ -z "${SPP_OSS_FUZZ_CMAKE_ARGS+x}" ]; then
-    SPP_OSS_FUZZ_CMAKE_ARGS="-DWITH_DISSECTOR=OFF -DWITH_CONFORMANCE=OFF"
-    if ls "$debsrc"/spice_*.dsc "$debsrc"/spice-protocol_*.dsc >/dev/null 2>&1; then
+    # WITH_SPICE_GTK=OFF: spice-gtk's fuzz flavour only, without the GTK widget (no GTK here)
+    SPP_OSS_FUZZ_CMAKE_ARGS="-DWITH_DISSECTOR=OFF -DWITH_CONFORMANCE=OFF -DWITH_SPICE_GTK=OFF"
+    if have 'spice_*.dsc' && have 'spice-protocol_*.dsc'; then
         SPP_OSS_FUZZ_CMAKE_ARGS+=" -DWITH_SPICE=ON -DWITH_HARNESS=ON"
     else
-        echo "build-fuzzers: no Debian spice sources in $debsrc: WITH_SPICE=OFF (spice targets not built)"
+        echo "build-fuzzers: no Debian spice sources in ${debsrcs[*]}: WITH_SPICE=OFF (spice targets not built)"
         SPP_OSS_FUZZ_CMAKE_ARGS+=" -DWITH_SPICE=OFF -DWITH_HARNESS=OFF"
     fi
 fi
-# build-stack.sh fetch skips apt-get source when the .dsc files are already in its dl/ dir.
-if ls "$debsrc"/spice_*.dsc >/dev/null 2>&1; then
-    mkdir -p "$build/qemu-harness/spice/stack/dl"
-    cp -n "$debsrc"/spice* "$build/qemu-harness/spice/stack/dl/" 2>/dev/null || true
-fi
+fetch_into "$build/qemu-harness/spice/stack/dl" spice
+fetch_into "$build/qemu-harness/spice/stack/dl" spice-protocol
+fetch_into "$build/qemu-harness/gtk/work/dl" spice-gtk
 # A build dir configured from another checkout cannot be reused.
 if [ -f "$build/CMakeCache.txt" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$repo" "$build/CMakeCache.txt"; then
     rm -rf "$build"
