@@ -43,6 +43,11 @@ check_c_source_compiles([[
 static const value_string vs[] = {{1, "one"}, {0, NULL}};
 int main(void) { return val_to_str(NULL, 1, vs, "%u") != 0; }
 ]] SPP_WS_VAL_TO_STR_TAKES_SCOPE)
+check_c_source_compiles([[
+#include <epan/packet.h>
+#include <epan/dissectors/packet-tcp.h>
+int main(void) { struct tcpinfo t = {0}; return (int)t.stream; }
+]] SPP_WS_TCPINFO_HAS_STREAM)
 unset(CMAKE_REQUIRED_INCLUDES)
 unset(CMAKE_REQUIRED_FLAGS)
 unset(CMAKE_TRY_COMPILE_TARGET_TYPE)
@@ -63,6 +68,7 @@ target_compile_definitions(spicepower_sources INTERFACE
   $<$<BOOL:${SPP_WS_HEUR_RETURNS_BOOL}>:SPP_WS_HEUR_RETURNS_BOOL>
   $<$<BOOL:${SPP_WS_HAS_TVB_GET_UINT8}>:SPP_WS_HAS_TVB_GET_UINT8>
   $<$<BOOL:${SPP_WS_VAL_TO_STR_TAKES_SCOPE}>:SPP_WS_VAL_TO_STR_TAKES_SCOPE>
+  $<$<BOOL:${SPP_WS_TCPINFO_HAS_STREAM}>:SPP_WS_TCPINFO_HAS_STREAM>
 )
 target_link_libraries(spicepower_sources INTERFACE epan spicepower_protocol)
 

@@ -51,6 +51,8 @@ typedef struct {
     conversation_t *conv;
     address      server_addr;
     guint32      server_port;
+    address      client_addr;
+    guint32      client_port;
     gboolean     routed;        /* handed to the built-in SPICE dissector */
     spp_pending_t *pending;     /* power requests awaiting an answer (first pass) */
     const char  *midstream;     /* captured after the link: what was assumed, else NULL */
@@ -298,13 +300,10 @@ spp_conv_get(conversation_t *conv, packet_info *pinfo, tvbuff_t *tvb)
                       tvb_get_letohl(tvb, SPP_LINK_HEADER_SIZE + SPP_LINK_REPLY_SIZE - 4) == SPP_LINK_REPLY_SIZE;
     else
         spp_midstream(c, pinfo, tvb, &from_server);
-    if (from_server) {
-        copy_address_wmem(wmem_file_scope(), &c->server_addr, &pinfo->src);
-        c->server_port = pinfo->srcport;
-    } else {
-        copy_address_wmem(wmem_file_scope(), &c->server_addr, &pinfo->dst);
-        c->server_port = pinfo->destport;
-    }
+    copy_address_wmem(wmem_file_scope(), &c->server_addr, from_server ? &pinfo->src : &pinfo->dst);
+    copy_address_wmem(wmem_file_scope(), &c->client_addr, from_server ? &pinfo->dst : &pinfo->src);
+    c->server_port = from_server ? pinfo->srcport : pinfo->destport;
+    c->client_port = from_server ? pinfo->destport : pinfo->srcport;
     conversation_add_proto_data(conv, proto_spicepower, c);
     conversation_set_dissector(conv, spp_tcp_handle);
     return c;
@@ -386,11 +385,19 @@ spp_route_to_spice(conversation_t *conv, spp_conv_t *c, tvbuff_t *tvb, packet_in
     return spp_hand_to_spice(conv, tvb, pinfo, tree);
 }
 
+/* What tcp_dissect_pdus hands its callbacks: the connection and this frame's working state,
+ * found once per call rather than once per PDU and callback. */
+typedef struct {
+    spp_conv_t *c;
+    spp_work_t *w;
+} spp_frame_t;
+
 static guint
 spp_get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
 {
-    spp_conv_t *c = (spp_conv_t *)data;
-    spp_ctx_t ctx = { spp_work(pinfo, c)->st, spp_direction(c, pinfo), NULL, NULL, 0 };
+    spp_frame_t *f = (spp_frame_t *)data;
+    spp_conv_t *c = f->c;
+    spp_ctx_t ctx = { f->w->st, spp_direction(c, pinfo), NULL, NULL, 0 };
 
     return spp_pdu_len(tvb, offset, &ctx);
 }
@@ -398,8 +405,9 @@ spp_get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
 static int
 spp_dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    spp_conv_t *c = (spp_conv_t *)data;
-    spp_work_t *w = spp_work(pinfo, c);
+    spp_frame_t *f = (spp_frame_t *)data;
+    spp_conv_t *c = f->c;
+    spp_work_t *w = f->w;
     conversation_t *conv = c->conv;
     spp_ctx_t ctx = { w->st, spp_direction(c, pinfo), conv, c->pending, 0 };
     proto_item *ti;
@@ -430,19 +438,73 @@ spp_dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
     return spp_dissect_one(tvb, pinfo, spp_tree, &ctx);
 }
 
+#ifdef SPP_WS_TCPINFO_HAS_STREAM
+/* The connection of the last frame, so that a data phase's frames need not look up their
+ * conversation again (TCP has just done so; the lookup was a fifth of the plugin's time).
+ * Keyed by TCP's stream index where Wireshark passes it (4.2 on), and checked against the
+ * frame's endpoints, since a caller other than TCP may pass other data. Forgotten with the
+ * file. */
+static struct {
+    guint32     stream;
+    spp_conv_t *c;
+} spp_last_conv;
+
+static gboolean
+spp_conv_has_endpoints(const spp_conv_t *c, const packet_info *pinfo)
+{
+    if (pinfo->srcport == c->server_port && pinfo->destport == c->client_port)
+        return addresses_equal(&pinfo->src, &c->server_addr) && addresses_equal(&pinfo->dst, &c->client_addr);
+    if (pinfo->srcport == c->client_port && pinfo->destport == c->server_port)
+        return addresses_equal(&pinfo->src, &c->client_addr) && addresses_equal(&pinfo->dst, &c->server_addr);
+    return FALSE;
+}
+#endif
+
+static spp_conv_t *
+spp_conv_of_frame(packet_info *pinfo, tvbuff_t *tvb, void *data)
+{
+    spp_conv_t *c;
+#ifdef SPP_WS_TCPINFO_HAS_STREAM
+    const struct tcpinfo *tcp = pinfo->ptype == PT_TCP ? (const struct tcpinfo *)data : NULL;
+
+    if (tcp && spp_last_conv.c && spp_last_conv.stream == tcp->stream &&
+        spp_conv_has_endpoints(spp_last_conv.c, pinfo))
+        return spp_last_conv.c;
+#endif
+    c = spp_conv_get(find_or_create_conversation(pinfo), pinfo, tvb);
+#ifdef SPP_WS_TCPINFO_HAS_STREAM
+    if (tcp) {
+        spp_last_conv.stream = tcp->stream;
+        spp_last_conv.c = c;
+    }
+#else
+    (void)data;
+#endif
+    return c;
+}
+
+static void
+spp_conv_cleanup(void)
+{
+#ifdef SPP_WS_TCPINFO_HAS_STREAM
+    spp_last_conv.c = NULL;
+#endif
+}
+
 /* Conversation and Decode As entry. */
 static int
-dissect_spp_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+dissect_spp_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    conversation_t *conv = find_or_create_conversation(pinfo);
-    spp_conv_t *c = spp_conv_get(conv, pinfo, tvb);
+    spp_frame_t f;
 
-    if (c->routed && spice_handle) {
+    f.c = spp_conv_of_frame(pinfo, tvb, data);
+    if (f.c->routed && spice_handle) {
         int len = call_dissector(spice_handle, tvb, pinfo, tree);
         spp_leave_no_layer(pinfo);
         return len;
     }
-    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 4, spp_get_pdu_len, spp_dissect_pdu, c);
+    f.w = spp_work(pinfo, f.c);
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, 4, spp_get_pdu_len, spp_dissect_pdu, &f);
     return tvb_captured_length(tvb);
 }
 
@@ -594,6 +656,7 @@ spp_conv_register(expert_module_t *expert)
         "if that does not tell.",
         &spp_pref_midstream_header, spp_midstream_header_vals, FALSE);
 
+    register_cleanup_routine(spp_conv_cleanup);
     spp_tcp_handle = register_dissector("spicepower", dissect_spp_tcp, proto_spicepower);
     spp_fuzz_handle = register_dissector("spicepower.fuzz", dissect_spp_fuzz, proto_spicepower);
 }

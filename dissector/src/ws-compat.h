@@ -32,4 +32,7 @@ typedef gboolean spp_heur_result_t;
 #define spp_val_to_str(scope, val, vs, fmt) val_to_str_wmem((scope), (val), (vs), (fmt))
 #endif
 
+/* SPP_WS_TCPINFO_HAS_STREAM: TCP passes its stream index to subdissectors from 4.2 on (conv.c
+ * uses it to skip a conversation lookup; without it, the lookup is made). */
+
 #endif /* SPICEPOWER_WS_COMPAT_H */
