@@ -2,7 +2,7 @@
 # fuzz/oss-fuzz/build-wireshark.sh DSC PREFIX
 # Builds libwireshark/libwiretap/libwsutil 4.0 (no GUI, no command-line tools, few optional
 # dependencies) from Debian's source package DSC and installs them with their headers and
-# WiresharkConfig.cmake into PREFIX. Used by the oss-fuzz and ClusterFuzzLite Dockerfiles,
+# WiresharkConfig.cmake into PREFIX. Used by prepare-image.sh (oss-fuzz and ClusterFuzzLite images),
 # whose Ubuntu base image has no Wireshark 4.0. Not instrumented, like Debian's libwireshark:
 # the fuzzer's instrumentation goes into the plugin sources only. Run it outside build.sh
 # (CFLAGS unset), so the library is built with the distribution's compiler defaults.
