@@ -108,8 +108,7 @@ VC_CASE_FN(power, poweroff_stops_guest_at_once)
     VC_REQUIRE(ctx, state == SPP_POWER_STATE_OFF, VC_REQ(PC, "7.2", "the state becomes OFF"), "STATE %s",
                spp_power_state_name(state));
     if (!vm) {
-        /* A shared endpoint is left as found. */
-        vc_power_act(c, SPP_MSGC_POWER_POWERON, VC_REQ(PC, "7.3", "POWERON after POWEROFF is answered"));
+        vc_power_leave_on(c);
         return;
     }
     vc_vm_skip_serial(vm, 100);
@@ -168,7 +167,7 @@ VC_CASE_FN(power, poweroff_while_off_is_invalid_state)
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_INVALID_STATE, VC_REQ(PC, "7.4", "RESET while OFF is INVALID_STATE"),
                "RESULT %s", spp_power_result_name(code));
     if (!t->vm)
-        vc_power_act(c, SPP_MSGC_POWER_POWERON, VC_REQ(PC, "7.3", "POWERON after POWEROFF is answered"));
+        vc_power_leave_on(c);
 }
 
 VC_CASE_FN(power, unannounced_action_is_unsupported_and_not_performed)
