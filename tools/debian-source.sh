@@ -1,8 +1,65 @@
+# shellcheck shell=sh
 # Sourced by the scripts that build Debian source packages with our patch series
-# (qemu-harness/spice/build-stack.sh, qemu-harness/qemu/build-qemu.sh): how a source package is
-# unpacked with Debian's own patches, how a series of ours goes on top, and how another release's
-# packages are downloaded without touching the machine's apt sources. POSIX sh. The caller
-# defines die MESSAGE (prints it and exits non-zero).
+# (qemu-harness/spice/build-stack.sh, qemu-harness/qemu/build-qemu.sh, qemu-harness/gtk/build-gtk.sh):
+# their messages and command line, how a source package is downloaded and unpacked with Debian's own
+# patches, how a series of ours goes on top, and how another release's packages are downloaded
+# without touching the machine's apt sources. POSIX sh.
+
+# Messages start with the script's name. die: a failure (exit 1); usage_error: a bad command line
+# (exit 2); skip: what cannot be had here, such as another release's sources without network
+# (exit 77, ctest's skip); log: progress, on stdout.
+DEBIAN_SOURCE_SCRIPT=${0##*/}
+EXIT_SKIP=77
+die() { echo "$DEBIAN_SOURCE_SCRIPT: $*" >&2; exit 1; }
+usage_error() { echo "$DEBIAN_SOURCE_SCRIPT: $*" >&2; exit 2; }
+skip() { echo "$DEBIAN_SOURCE_SCRIPT: SKIP: $*" >&2; exit "$EXIT_SKIP"; }
+log() { echo "$DEBIAN_SOURCE_SCRIPT: $*"; }
+
+# debian_source_command_line COMMANDS ARGUMENTS [COMMAND [WORK]]: sets cmd to COMMAND, which must
+# be one of COMMANDS ("fetch|prepare|..."), and WORK to the absolute path of the work directory WORK
+# (created). ARGUMENTS ("WORK [PATCHES]") follow the commands in the usage message.
+debian_source_command_line() {
+    _commands=$1 _usage="$1 $2"
+    cmd=${3:-} WORK=${4:-}
+    [ -n "$cmd" ] || usage_error "no command given (usage: $DEBIAN_SOURCE_SCRIPT $_usage)"
+    case "|$_commands|" in
+    *"|$cmd|"*) ;;
+    *) usage_error "unknown command '$cmd' (usage: $DEBIAN_SOURCE_SCRIPT $_usage)" ;;
+    esac
+    [ -n "$WORK" ] || usage_error "$cmd: no WORK directory given"
+    mkdir -p "$WORK"
+    WORK=$(cd "$WORK" && pwd)
+}
+
+# need VALUE WHAT: a required argument of command $cmd is there
+need() { [ -n "$1" ] || usage_error "$cmd: no $2 given"; }
+
+# debian_source_dsc PACKAGE VERSION: the name of the .dsc apt-get source writes (no epoch in it)
+debian_source_dsc() {
+    echo "${1}_${2#*:}.dsc"
+}
+
+# debian_source_fetch DIR PACKAGE=VERSION...: bookworm's source packages, through the machine's apt
+# sources, into DIR (apt-get source --download-only), once per build tree: nothing is downloaded
+# when every .dsc is there already.
+debian_source_fetch() {
+    _dir=$1
+    shift
+    mkdir -p "$_dir"
+    _missing=0
+    for _pv in "$@"; do
+        [ -f "$_dir/$(debian_source_dsc "${_pv%%=*}" "${_pv#*=}")" ] || _missing=1
+    done
+    [ "$_missing" = 1 ] || return 0
+    command -v apt-get >/dev/null || die "apt-get not found"
+    log "downloading $* (needs a deb-src entry for bookworm)"
+    (cd "$_dir" && apt-get source --download-only "$@") ||
+        die "apt-get source failed: add a 'Types: deb-src' entry for bookworm (./run deps does) and run apt-get update"
+    for _pv in "$@"; do
+        _dsc=$(debian_source_dsc "${_pv%%=*}" "${_pv#*=}")
+        [ -f "$_dir/$_dsc" ] || die "$_dsc missing after download"
+    done
+}
 
 # debian_source_unpack DSC DEST: pristine upstream plus Debian's debian/patches, in series order,
 # into DEST (replaced). The orig tarball dpkg-source leaves beside DEST is removed.
@@ -39,11 +96,11 @@ debian_source_series_apply() {
     done
 }
 
-# Another release's packages (sid's spice 0.16.0 for the rebased spice series) come through
-# an apt configuration of our own in a directory RDIR: sources list, index and cache there, so that
-# the machine's apt sources stay as they are. KIND is deb-src (source packages) or deb-all
-# (binary packages of architecture all). The caller also defines skip MESSAGE, which prints it and
-# exits 77 (ctest's skip): a release the mirror does not serve is not our failure.
+# Another release's packages (sid's spice 0.16.0 for the rebased spice series, trixie's qemu) come
+# through an apt configuration of our own in a directory RDIR: sources list, index and cache there,
+# so that the machine's apt sources stay as they are. KIND is deb-src (source packages) or deb-all
+# (binary packages of architecture all). A release the mirror does not serve is not our failure:
+# skip, not die.
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian).
 
 # debian_release_apt RDIR KIND PROGRAM ARG...: apt-get or apt-cache on RDIR's KIND index

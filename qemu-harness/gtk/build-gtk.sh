@@ -15,30 +15,13 @@ set -eu
 
 GTK_VERSION=0.42-1
 
-die() { echo "build-gtk.sh: $*" >&2; exit 1; }
-usage_error() { echo "build-gtk.sh: $*" >&2; exit 2; }
-log() { echo "build-gtk.sh: $*"; }
+# shellcheck source=SCRIPTDIR/../../tools/debian-source.sh
 . "$(dirname "$0")/../../tools/debian-source.sh"
-
-cmd=${1:-}
-WORK=${2:-}
-case $cmd in
-fetch | prepare | build | check) ;;
-*) usage_error "unknown command '$cmd' (usage: $0 fetch|prepare|build|check WORK [PATCHES|SPICE_PREFIX [gcc|fuzz]])" ;;
-esac
-[ -n "$WORK" ] || usage_error "$cmd: no WORK directory given"
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
+debian_source_command_line "fetch|prepare|build|check" "WORK [PATCHES|SPICE_PREFIX [gcc|fuzz]]" "$@"
 DSC=$WORK/dl/spice-gtk_$GTK_VERSION.dsc
 
 fetch() {
-    [ -f "$DSC" ] && return 0
-    mkdir -p "$WORK/dl"
-    command -v apt-get >/dev/null || die "apt-get not found"
-    log "downloading spice-gtk=$GTK_VERSION (needs a deb-src entry for bookworm)"
-    (cd "$WORK/dl" && apt-get source --download-only "spice-gtk=$GTK_VERSION") ||
-        die "apt-get source failed: add a 'Types: deb-src' entry for bookworm (./run deps does) and run apt-get update"
-    [ -f "$DSC" ] || die "$(basename "$DSC") missing after download"
+    debian_source_fetch "$WORK/dl" "spice-gtk=$GTK_VERSION"
 }
 
 # unpack DEST: pristine upstream + Debian's patches, with the tarball's code generated from the
@@ -128,9 +111,6 @@ build() {
     fi
     log "spice-gtk ($flavour) built in $(($(date +%s) - start)) s into $prefix"
 }
-
-# need VALUE WHAT: a required argument is there
-need() { [ -n "$1" ] || usage_error "$cmd: no $2 given"; }
 
 case $cmd in
 fetch) fetch ;;

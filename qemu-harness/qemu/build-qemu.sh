@@ -21,61 +21,31 @@ SERIES_BASE_VERSION=1:7.2+dfsg-7+deb12u18
 # where Debian's own qemu-system-x86 finds its firmware (debian/rules' FIRMWAREPATH): the installed
 # seabios, ipxe and qemu-system-data, since the dfsg source carries no firmware images
 FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
-EXIT_SKIP=77
 
-die() { echo "build-qemu.sh: $*" >&2; exit 1; }
-usage_error() { echo "build-qemu.sh: $*" >&2; exit 2; }
-skip() { echo "build-qemu.sh: SKIP: $*" >&2; exit "$EXIT_SKIP"; }
-log() { echo "build-qemu.sh: $*"; }
+# shellcheck source=SCRIPTDIR/../../tools/debian-source.sh
 . "$(dirname "$0")/../../tools/debian-source.sh"
-
-cmd=${1:-}
-WORK=${2:-}
-case $cmd in
-fetch | prepare | build | check | check-release) ;;
-*) usage_error "unknown command '$cmd' (usage: $0 fetch|prepare|build|check|check-release WORK [PATCHES|SPICE_PREFIX] [RELEASE])" ;;
-esac
-[ -n "$WORK" ] || usage_error "$cmd: no WORK directory given"
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
+debian_source_command_line "fetch|prepare|build|check|check-release" "WORK [PATCHES|SPICE_PREFIX] [RELEASE]" "$@"
 
 bookworm_version() {
     v=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
     echo "${v:-$SERIES_BASE_VERSION}"
 }
 
-# the .dsc apt-get source writes for VERSION (the epoch is not part of file names)
+# the .dsc of qemu VERSION
 dsc_name() {
-    echo "qemu_${1#*:}.dsc"
+    debian_source_dsc qemu "$1"
 }
 
 # fetch: apt-get source --download-only, once per build tree and version
 fetch() {
-    version=$(bookworm_version)
-    dl=$WORK/dl
-    mkdir -p "$dl"
-    [ -f "$dl/$(dsc_name "$version")" ] && return 0
-    command -v apt-get >/dev/null || die "apt-get not found"
-    log "downloading qemu=$version (needs a deb-src entry for bookworm)"
-    (cd "$dl" && apt-get source --download-only "qemu=$version") ||
-        die "apt-get source failed: add a 'Types: deb-src' entry for bookworm (./run deps does) and run apt-get update"
-    [ -f "$dl/$(dsc_name "$version")" ] || die "$(dsc_name "$version") missing after download"
-}
-
-# unpack DSC DEST, series_apply DIR SERIESDIR MODE: tools/debian-source.sh
-unpack() {
-    debian_source_unpack "$@"
-}
-
-series_apply() {
-    debian_source_series_apply "$@"
+    debian_source_fetch "$WORK/dl" "qemu=$(bookworm_version)"
 }
 
 prepare() {
     patches=$1
     fetch
-    unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$WORK/src/qemu"
-    series_apply "$WORK/src/qemu" "$patches" apply
+    debian_source_unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$WORK/src/qemu"
+    debian_source_series_apply "$WORK/src/qemu" "$patches" apply
     log "sources of qemu $(bookworm_version) ready in $WORK/src/qemu"
 }
 
@@ -84,33 +54,21 @@ check() {
     fetch
     tmp=$(mktemp -d "$WORK/check.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
-    unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$tmp/qemu"
-    series_apply "$tmp/qemu" "$patches" check
+    debian_source_unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$tmp/qemu"
+    debian_source_series_apply "$tmp/qemu" "$patches" check
 }
 
 # fetch_release RELEASE DIR: the newest qemu source of RELEASE's main into DIR/dl, through an apt
-# configuration of our own (its lists and cache under DIR), so that the machine's sources stay as
-# they are. Prints the .dsc. Files of an earlier version are removed; the current ones are kept,
-# and apt-get source does not download them again.
+# configuration of our own under DIR (tools/debian-source.sh). Prints the .dsc. Files of an earlier
+# version are removed, so that a build tree keeps one release's sources, not each one it has seen.
 fetch_release() {
     release=$1 dir=$2
-    mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    [ -f "$keyring" ] || skip "no $keyring (Debian package debian-archive-keyring): cannot verify $release's sources"
-    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/dl"
-    echo "deb-src [signed-by=$keyring] $mirror $release main" >"$dir/sources.list"
-    set -- -o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-        -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o Debug::NoLocking=1
-    apt-get "$@" -qq --error-on=any update >"$dir/apt.log" 2>&1 ||
-        skip "apt-get update for $release's sources failed (no network to $mirror?): see $dir/apt.log"
-    version=$(apt-cache "$@" showsrc qemu 2>>"$dir/apt.log" | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+    debian_release_update "$release" "$dir" deb-src
+    version=$(debian_release_newest "$dir" deb-src qemu)
     [ -n "$version" ] || skip "$release has no qemu source package: see $dir/apt.log"
-    dsc=$dir/dl/$(dsc_name "$version")
-    [ -f "$dsc" ] || rm -f "$dir"/dl/qemu_*
-    (cd "$dir/dl" && apt-get "$@" -qq source --download-only "qemu=$version") >>"$dir/apt.log" 2>&1 ||
+    [ -f "$dir/dl/$(dsc_name "$version")" ] || rm -f "$dir"/dl/qemu_*
+    debian_release_download "$dir" deb-src qemu "$version" ||
         skip "apt-get source qemu=$version from $release failed: see $dir/apt.log"
-    [ -f "$dsc" ] || die "$(basename "$dsc") missing after download"
-    echo "$dsc"
 }
 
 check_release() {
@@ -121,9 +79,9 @@ check_release() {
     dsc=$(fetch_release "$release" "$WORK/$release")
     tmp=$(mktemp -d "$WORK/check.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
-    unpack "$dsc" "$tmp/qemu"
+    debian_source_unpack "$dsc" "$tmp/qemu"
     log "$release: $(basename "$dsc" .dsc), Debian's patches applied"
-    series_apply "$tmp/qemu" "$patches" check
+    debian_source_series_apply "$tmp/qemu" "$patches" check
 }
 
 build() {
@@ -152,9 +110,6 @@ build() {
     end=$(date +%s)
     log "qemu-system-x86_64 built in $((end - start)) s (configure $((configured - start)) s) into $prefix"
 }
-
-# need VALUE WHAT: a required argument is there
-need() { [ -n "$1" ] || usage_error "$cmd: no $2 given"; }
 
 case $cmd in
 fetch) fetch ;;

@@ -19,39 +19,15 @@ set -eu
 SPICE_VERSION=0.15.1-1
 PROTOCOL_VERSION=0.14.3-1
 
-EXIT_SKIP=77
 DEBIAN_SOURCE_SH=$(dirname "$0")/../../tools/debian-source.sh
-
-die() { echo "build-stack.sh: $*" >&2; exit 1; }
-usage_error() { echo "build-stack.sh: $*" >&2; exit 2; }
-skip() { echo "build-stack.sh: SKIP: $*" >&2; exit "$EXIT_SKIP"; }
 # shellcheck source=SCRIPTDIR/../../tools/debian-source.sh
 . "$DEBIAN_SOURCE_SH"
-log() { echo "build-stack.sh: $*"; }
-
-cmd=${1:-}
-WORK=${2:-}
-case $cmd in
-fetch | prepare | build | check | check-release) ;;
-*) usage_error "unknown command '$cmd' (usage: $0 fetch|prepare|build|check|check-release WORK [PATCHES|FLAVOUR] [RELEASE VERSION])" ;;
-esac
-[ -n "$WORK" ] || usage_error "$cmd: no WORK directory given"
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
+debian_source_command_line "fetch|prepare|build|check|check-release" "WORK [PATCHES|FLAVOUR] [RELEASE VERSION]" "$@"
 DL=$WORK/dl
 
 # fetch: apt-get source --download-only, once per build tree
 fetch() {
-    mkdir -p "$DL"
-    if [ -f "$DL/spice_$SPICE_VERSION.dsc" ] && [ -f "$DL/spice-protocol_$PROTOCOL_VERSION.dsc" ]; then
-        return 0
-    fi
-    command -v apt-get >/dev/null || die "apt-get not found"
-    log "downloading spice=$SPICE_VERSION spice-protocol=$PROTOCOL_VERSION (needs a deb-src entry for bookworm)"
-    (cd "$DL" && apt-get source --download-only "spice=$SPICE_VERSION" "spice-protocol=$PROTOCOL_VERSION") ||
-        die "apt-get source failed: add a 'Types: deb-src' entry for bookworm (./run deps does) and run apt-get update"
-    [ -f "$DL/spice_$SPICE_VERSION.dsc" ] || die "spice_$SPICE_VERSION.dsc missing after download"
-    [ -f "$DL/spice-protocol_$PROTOCOL_VERSION.dsc" ] || die "spice-protocol_$PROTOCOL_VERSION.dsc missing after download"
+    debian_source_fetch "$DL" "spice=$SPICE_VERSION" "spice-protocol=$PROTOCOL_VERSION"
 }
 
 # unpack PKG VERSION DEST: pristine upstream + Debian's debian/patches (tools/debian-source.sh), and
@@ -273,9 +249,6 @@ check_release() {
     release_power_test "$top"
     echo "$key" >"$top/passed.stamp"
 }
-
-# need VALUE WHAT: a required argument is there
-need() { [ -n "$1" ] || usage_error "$cmd: no $2 given"; }
 
 case $cmd in
 fetch) fetch ;;
