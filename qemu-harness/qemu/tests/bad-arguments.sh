@@ -16,7 +16,7 @@ check() {
         echo "ok: $* -> $err"
     fi
 }
-check "unknown command ''"
+check "no command given"
 check "unknown command 'bogus'" bogus "$work"
 check "check: no WORK directory given" check
 check "prepare: no PATCHES directory given" prepare "$work"
