@@ -9,6 +9,11 @@
 #   build-qemu.sh check-release WORK PATCHES RELEASE
 #                                               the same on another release's source (trixie); exit 77
 #                                               (a skip for ctest) when that source cannot be had
+#   build-qemu.sh prepare-release WORK PATCHES RELEASE
+#                                               that source with PATCHES (the series rebased for it)
+#                                               applied into WORK/RELEASE/src/qemu; then
+#                                               build WORK/RELEASE ... builds it (inside a root of
+#                                               RELEASE: qemu-harness/qemu/tests/on-release.sh)
 #
 # The bookworm version is the source of the installed qemu-system-x86, so that the patched binary
 # is the same QEMU the rest of the project tests; without one, the version the series was made on.
@@ -24,7 +29,8 @@ FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 
 # shellcheck source=SCRIPTDIR/../../tools/debian-source.sh
 . "$(dirname "$0")/../../tools/debian-source.sh"
-debian_source_command_line "fetch|prepare|build|check|check-release" "WORK [PATCHES|SPICE_PREFIX] [RELEASE]" "$@"
+debian_source_command_line "fetch|prepare|build|check|check-release|prepare-release" \
+    "WORK [PATCHES|SPICE_PREFIX] [RELEASE]" "$@"
 
 bookworm_version() {
     v=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
@@ -71,17 +77,33 @@ fetch_release() {
         skip "apt-get source qemu=$version from $release failed: see $dir/apt.log"
 }
 
+# release_name RELEASE: RELEASE is a Debian release name (it names a directory under WORK)
+release_name() {
+    case $1 in
+    *[!a-z-]* | "") usage_error "'$1' is not a Debian release name" ;;
+    esac
+}
+
 check_release() {
     patches=$1 release=$2
-    case $release in
-    *[!a-z-]* | "") usage_error "'$release' is not a Debian release name" ;;
-    esac
+    release_name "$release"
     dsc=$(fetch_release "$release" "$WORK/$release")
     tmp=$(mktemp -d "$WORK/check.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
     debian_source_unpack "$dsc" "$tmp/qemu"
     log "$release: $(basename "$dsc" .dsc), Debian's patches applied"
     debian_source_series_apply "$tmp/qemu" "$patches" check
+}
+
+# prepare_release PATCHES RELEASE: RELEASE's newest qemu with PATCHES (a series rebased for it) in
+# WORK/RELEASE/src/qemu, to be built there (build WORK/RELEASE ..., inside a root of RELEASE)
+prepare_release() {
+    patches=$1 release=$2
+    release_name "$release"
+    dsc=$(fetch_release "$release" "$WORK/$release")
+    debian_source_unpack "$dsc" "$WORK/$release/src/qemu"
+    debian_source_series_apply "$WORK/$release/src/qemu" "$patches" apply
+    log "sources of $release's $(basename "$dsc" .dsc) with $(basename "$patches") ready in $WORK/$release/src/qemu"
 }
 
 build() {
@@ -93,12 +115,22 @@ build() {
     rm -rf "$bdir" "$prefix"
     mkdir -p "$bdir"
     start=$(date +%s)
+    # Newer releases (trixie's 10.0) leave out more without defaults. SPICE needs pixman, a feature
+    # of its own since QEMU 8.2; and the boards are devices too, selected by default.mak in 7.2
+    # only: a device list of ours selects the same four.
+    newer=
+    if grep -q "^option('pixman'" "$WORK/src/qemu/meson_options.txt"; then newer=--enable-pixman; fi
+    devices=$WORK/src/qemu/configs/devices/x86_64-softmmu
+    if ! grep -q '^CONFIG_I440FX=y' "$devices/../i386-softmmu/default.mak"; then
+        { echo 'include default.mak' && printf 'CONFIG_%s=y\n' ISAPC I440FX Q35 MICROVM; } >"$devices/spicepower.mak"
+        newer="$newer --with-devices-x86_64=spicepower"
+    fi
     # Only what a conformance run needs: x86_64 under TCG with SPICE, the pc machine's devices.
     # No KVM (the tests run TCG), no tools, docs, guest agent, modules or optional libraries.
     (cd "$bdir" && PKG_CONFIG_PATH="$spice_prefix/lib/pkgconfig:$spice_prefix/share/pkgconfig" \
         "$WORK/src/qemu/configure" --prefix="$prefix" --firmwarepath="$FIRMWARE_PATH" \
         --target-list=x86_64-softmmu --without-default-features --without-default-devices \
-        --enable-tcg --enable-spice --enable-spice-protocol --enable-fdt=system \
+        --enable-tcg --enable-spice --enable-spice-protocol --enable-fdt=system $newer \
         --disable-docs --disable-tools --disable-guest-agent --disable-user --disable-install-blobs \
         --disable-werror) >"$WORK/configure.log" 2>&1 || die "configure failed: see $WORK/configure.log"
     configured=$(date +%s)
@@ -117,4 +149,5 @@ prepare) need "${3:-}" "PATCHES directory" && prepare "$3" ;;
 build) need "${3:-}" SPICE_PREFIX && build "$3" ;;
 check) need "${3:-}" "PATCHES directory" && check "$3" ;;
 check-release) need "${3:-}" "PATCHES directory" && need "${4:-}" RELEASE && check_release "$3" "$4" ;;
+prepare-release) need "${3:-}" "PATCHES directory" && need "${4:-}" RELEASE && prepare_release "$3" "$4" ;;
 esac

@@ -23,6 +23,8 @@ check "prepare: no PATCHES directory given" prepare "$work"
 check "build: no SPICE_PREFIX given" build "$work"
 check "check-release: no RELEASE given" check-release "$work" /patches
 check "'tri xie' is not a Debian release name" check-release "$work" /patches "tri xie"
+check "prepare-release: no RELEASE given" prepare-release "$work" /patches
+check "'../x' is not a Debian release name" prepare-release "$work" /patches ../x
 if [ -n "$(ls -A "$work")" ]; then
     echo "FAIL: bad command lines wrote into WORK: $(ls -A "$work")"; fail=1
 fi
