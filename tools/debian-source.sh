@@ -23,7 +23,7 @@ debian_source_command_line() {
     cmd=${3:-} WORK=${4:-}
     [ -n "$cmd" ] || usage_error "no command given (usage: $DEBIAN_SOURCE_SCRIPT $_usage)"
     case "|$_commands|" in
-    *"|$cmd|"*) ;;
+    *"|$cmd|"*) [ "${cmd#*|}" = "$cmd" ] || usage_error "unknown command '$cmd' (usage: $DEBIAN_SOURCE_SCRIPT $_usage)" ;;
     *) usage_error "unknown command '$cmd' (usage: $DEBIAN_SOURCE_SCRIPT $_usage)" ;;
     esac
     [ -n "$WORK" ] || usage_error "$cmd: no WORK directory given"

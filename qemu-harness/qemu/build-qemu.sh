@@ -127,6 +127,8 @@ build() {
     fi
     # Only what a conformance run needs: x86_64 under TCG with SPICE, the pc machine's devices.
     # No KVM (the tests run TCG), no tools, docs, guest agent, modules or optional libraries.
+    # $newer is a list of options
+    # shellcheck disable=SC2086
     (cd "$bdir" && PKG_CONFIG_PATH="$spice_prefix/lib/pkgconfig:$spice_prefix/share/pkgconfig" \
         "$WORK/src/qemu/configure" --prefix="$prefix" --firmwarepath="$FIRMWARE_PATH" \
         --target-list=x86_64-softmmu --without-default-features --without-default-devices \
