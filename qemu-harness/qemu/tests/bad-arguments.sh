@@ -18,7 +18,7 @@ check() {
 }
 check "no command given"
 check "unknown command 'bogus'" bogus "$work"
-check "unknown command 'fetch|check'" 'fetch|check' "$work"
+check "unknown command 'fetch|prepare'" 'fetch|prepare' "$work"
 check "check: no WORK directory given" check
 check "prepare: no PATCHES directory given" prepare "$work"
 check "build: no SPICE_PREFIX given" build "$work"
