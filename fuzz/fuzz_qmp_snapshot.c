@@ -156,7 +156,7 @@ static void start_qemu(void)
         S.launcher = spp_launcher_start(config, &err);
         if (!S.launcher)
             continue;
-        g_autofree char *line = spp_launcher_serial_wait_line(S.launcher, "BOOT ", 10000, &err);
+        g_autofree char *line = spp_launcher_serial_wait_line(S.launcher, SPP_GUEST_BOOT_LINE, 10000, &err);
         if (line)
             break;
         stop_qemu();

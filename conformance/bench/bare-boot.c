@@ -32,7 +32,7 @@ int main(int argc, char **argv)
         g_autoptr(SppLauncher) qemu = spp_launcher_start(config, &err);
         if (!qemu)
             g_error("%s", err->message);
-        g_autofree char *line = spp_launcher_serial_wait_line(qemu, "BOOT ", 10000, &err);
+        g_autofree char *line = spp_launcher_serial_wait_line(qemu, SPP_GUEST_BOOT_LINE, 10000, &err);
         if (!line)
             g_error("%s", err->message);
         t[i] = (g_get_monotonic_time() - t0) / 1e6;

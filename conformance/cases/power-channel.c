@@ -89,7 +89,7 @@ VC_CASE_FN(power, reset_reboots_guest)
     g_autoptr(SppQmpEvent) ev = spp_qmp_client_wait_event(vm->qmp, "RESET", NULL, NULL, 3000, &err);
     VC_REQUIRE(ctx, ev, VC_REQ(PC, "12.1", "RESET is carried out with system_reset"), "no RESET event: %s",
                err ? err->message : "");
-    guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
+    guint32 boot = vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
     VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "7.1", "RESET restarts the guest once"), "BOOT %u", boot);
     g_autofree char *state = vc_vm_run_state(vm);
     VC_REQUIRE(ctx, strcmp(state, "running") == 0, VC_REQ(PC, "7.1", "RESET does not change the power state"),
@@ -113,7 +113,7 @@ VC_CASE_FN(power, poweroff_stops_guest_at_once)
     }
     vc_vm_skip_serial(vm, 100);
     guint32 tick;
-    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, "TICK ", 1000, &tick),
+    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, SPP_GUEST_TICK_LINE, 1000, &tick),
                VC_REQ(PC, "7.2", "the guest stops executing at once"), "TICK %u printed while off", tick);
     g_autofree char *run = vc_vm_run_state(vm);
     VC_REQUIRE(ctx, strcmp(run, "prelaunch") == 0, VC_REQ(PC, "12.2", "POWEROFF holds the VM in reset"),
@@ -132,7 +132,7 @@ VC_CASE_FN(power, poweron_boots_guest)
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, VC_REQ(PC, "7.3", "POWERON of a machine that is off succeeds"),
                "RESULT %s", spp_power_result_name(code));
     if (vm) {
-        guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "7.3", "POWERON boots the machine"));
+        guint32 boot = vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "7.3", "POWERON boots the machine"));
         VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "7.3", "POWERON boots the machine afresh"), "BOOT %u", boot);
     }
     int state = vc_power_expect_state(c, 5000, VC_REQ(PC, "7.3", "the state becomes ON"));
@@ -220,7 +220,7 @@ VC_CASE_FN(power, success_without_result_cap_is_silent)
     g_autoptr(VcPowerClient) c = vc_power_linked_client(t, SPP_CAP_MASK(SPP_POWER_CAP_STATE));
     vc_power_send(c, SPP_MSGC_POWER_RESET, 0);
     if (vm)
-        vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
+        vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
     SppMessage msg = {0};
     int st = vc_power_next(c, &msg, 500);
     uint16_t type = msg.type;
@@ -239,10 +239,17 @@ VC_CASE_FN(power, poc_client_gets_poc_behaviour)
     spp_message_clear(&msg);
     VC_REQUIRE(ctx, st == SPP_ERR_TIMEOUT, VC_REQ(PC, "10.3", "a PoC client receives no STATE"),
                "a message (type %u) arrived unasked", msg.type);
+    if (vm)
+        g_ptr_array_unref(spp_qmp_client_drain_events(vm->qmp));
     vc_power_send(c, SPP_MSGC_POWER_RESET, 0);
     if (vm) {
-        guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "10.3", "a PoC client's RESET is performed"));
-        VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "10.3", "a PoC client's RESET is performed"), "BOOT %u", boot);
+        const VcCitation *performed = VC_REQ(PC, "10.3", "a PoC client's RESET is performed");
+        guint32 boot = 0;
+        if (!vc_vm_sees_line(vm, SPP_GUEST_BOOT_LINE, 5000, &boot)) {
+            g_autofree char *aftermath = vc_power_describe_aftermath(c, vm);
+            vc_fail(ctx, performed, "no 'BOOT ' line on the guest's serial within 5000 ms; %s", aftermath);
+        }
+        VC_REQUIRE(ctx, boot == 2, performed, "BOOT %u", boot);
     }
     vc_power_send(c, SPP_MSGC_POWER_POWERON, 0);
     st = vc_power_next(c, &msg, 5000);
@@ -348,5 +355,5 @@ VC_CASE_FN(power, trailing_bytes_in_action_are_ignored)
                VC_REQ(PC, "5.5", "a receiver ignores trailing bytes"), "RESET with 8 trailing bytes: %s",
                answered ? spp_power_result_name(code) : err->message);
     if (vm)
-        vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "5.5", "the action is performed"));
+        vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "5.5", "the action is performed"));
 }

@@ -312,7 +312,7 @@ VC_CASE_FN(power, actions_are_empty_messages_101_to_103)
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, required, "65 00 00 00 00 00 (RESET): %s",
                spp_power_result_name(code));
     if (t->vm)
-        vc_vm_wait_line(t->vm, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
+        vc_vm_wait_line(t->vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
     code = act_raw(c, SPP_MSGC_POWER_POWEROFF);
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, required, "66 00 00 00 00 00 (POWEROFF): %s",
                spp_power_result_name(code));

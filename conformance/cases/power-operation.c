@@ -209,6 +209,6 @@ VC_CASE_FN(power, qemu_going_away_reports_unknown_and_recovers)
     uint32_t code = vc_power_act(c, SPP_MSGC_POWER_RESET, reconnects);
     VC_REQUIRE(ctx, code == SPP_POWER_RESULT_OK, reconnects, "RESET once QEMU is back: %s",
                spp_power_result_name(code));
-    guint32 boot = vc_vm_wait_line(again, "BOOT ", 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
+    guint32 boot = vc_vm_wait_line(again, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "7.1", "RESET restarts the guest"));
     VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "7.1", "RESET restarts the guest once"), "BOOT %u", boot);
 }

@@ -38,7 +38,7 @@ VC_CASE_FN(qmp_power, system_reset_reboots_guest)
     VC_REQUIRE(ctx, g_str_has_prefix(before_return, "RESET"),
                VC_REQ(PC, "12.1", "RESET is emitted before system_reset returns"), "events before the return: '%s'",
                before_return);
-    guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "12.1", "the guest restarts after system_reset"));
+    guint32 boot = vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "12.1", "the guest restarts after system_reset"));
     VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "12.1", "the guest restarts after system_reset"),
                "boot count %u after one reset", boot);
     require_run_state(vm, "running", VC_REQ(PC, "12.1", "RESET does not change the power state"));
@@ -64,7 +64,7 @@ VC_CASE_FN(qmp_power, stop_then_reset_holds_vm_off)
                                               "stop then system_reset leaves the VM held in reset (prelaunch)"));
     vc_vm_skip_serial(vm, 100);
     guint32 value;
-    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, "TICK ", 1000, &value) && !vc_vm_sees_line(vm, "BOOT ", 1, &value),
+    VC_REQUIRE(ctx, !vc_vm_sees_line(vm, SPP_GUEST_TICK_LINE, 1000, &value) && !vc_vm_sees_line(vm, SPP_GUEST_BOOT_LINE, 1, &value),
                VC_REQ(PC, "12.2", "a VM held off executes no guest instruction"), "the guest printed a line while off");
 }
 
@@ -74,7 +74,7 @@ VC_CASE_FN(qmp_power, cont_from_held_off_boots_fresh)
     vc_qmp_do(vm, "stop", NULL, VC_REQ(PC, "12.2", "stop succeeds"));
     vc_qmp_do(vm, "system_reset", NULL, VC_REQ(PC, "12.2", "system_reset succeeds"));
     vc_qmp_do(vm, "cont", NULL, VC_REQ(PC, "12.3", "cont from the held-off state succeeds"));
-    guint32 boot = vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "12.3",
+    guint32 boot = vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "12.3",
                                                              "cont from the held-off state boots the guest"));
     VC_REQUIRE(ctx, boot == 2, VC_REQ(PC, "12.3", "the guest boots afresh"), "boot count %u", boot);
     require_run_state(vm, "running", VC_REQ(PC, "12.3", "the VM runs after POWERON"));
@@ -96,7 +96,7 @@ VC_CASE_FN(qmp_power, guest_poweroff_under_no_shutdown_needs_reset_before_cont)
                "cont was accepted");
     vc_qmp_do(vm, "system_reset", NULL, VC_REQ(PC, "12.3", "system_reset in shutdown succeeds"));
     vc_qmp_do(vm, "cont", NULL, VC_REQ(PC, "12.3", "cont after the reset succeeds"));
-    vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "12.3", "system_reset then cont boots a guest that switched off"));
+    vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "12.3", "system_reset then cont boots a guest that switched off"));
 }
 
 VC_CASE_FN(qmp_power, run_states_used_for_power_state)
@@ -105,7 +105,7 @@ VC_CASE_FN(qmp_power, run_states_used_for_power_state)
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &spec);
     require_run_state(vm, "prelaunch", VC_REQ(PC, "12.4", "a VM started with -S is in prelaunch (OFF)"));
     vc_qmp_do(vm, "cont", NULL, VC_STEP("cont succeeds"));
-    vc_vm_wait_line(vm, "BOOT ", 5000, VC_REQ(PC, "12.3", "cont from prelaunch boots the guest"));
+    vc_vm_wait_line(vm, SPP_GUEST_BOOT_LINE, 5000, VC_REQ(PC, "12.3", "cont from prelaunch boots the guest"));
     require_run_state(vm, "running", VC_REQ(PC, "12.4", "a running VM is in run state running (ON)"));
     vc_qmp_do(vm, "stop", NULL, VC_STEP("stop succeeds"));
     require_run_state(vm, "paused", VC_REQ(PC, "12.4", "a stopped VM is in run state paused (PAUSED)"));

@@ -62,7 +62,7 @@ VC_CASE_FN(snapshot, save_keeps_run_state)
 VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    vc_vm_wait_line(vm, "DISK ", 3000, VC_STEP("the guest writes its state sector (qemu-harness/guest/README.md)"));
+    vc_vm_wait_line(vm, SPP_GUEST_DISK_LINE, 3000, VC_STEP("the guest writes its state sector (qemu-harness/guest/README.md)"));
     vc_qmp_do(vm, "stop", NULL, VC_STEP("stop succeeds"));
     vc_vm_skip_serial(vm, 200);
     guint32 disk_at_save;
@@ -80,7 +80,7 @@ VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
     vc_qmp_do(vm, "cont", NULL, VC_STEP("cont succeeds"));
     guint32 later = 0;
     while (later < disk_at_save + 2 * SPP_GUEST_DISK_EVERY)
-        later = vc_vm_wait_line(vm, "DISK ", 3000, VC_STEP("the guest keeps writing its state sector"));
+        later = vc_vm_wait_line(vm, SPP_GUEST_DISK_LINE, 3000, VC_STEP("the guest keeps writing its state sector"));
     vc_qmp_do(vm, "stop", NULL, VC_STEP("stop succeeds"));
     vc_vm_skip_serial(vm, 200);
     g_autoptr(VcJob) load = vc_snapshot_load(vm, "load", "t", "disk0", "[\"disk0\"]");
@@ -91,7 +91,7 @@ VC_CASE_FN(snapshot, load_rewinds_ram_and_disk)
     VC_REQUIRE(ctx, disk_after_load == disk_at_save, VC_REQ(SJ, "6.4", "a load rewinds every listed device"),
                "state sector holds tick %u after the load, %u at save time", disk_after_load, disk_at_save);
     vc_qmp_do(vm, "cont", NULL, VC_STEP("cont succeeds"));
-    guint32 next_tick = vc_vm_wait_line(vm, "TICK ", 3000, VC_STEP("the guest runs after the load"));
+    guint32 next_tick = vc_vm_wait_line(vm, SPP_GUEST_TICK_LINE, 3000, VC_STEP("the guest runs after the load"));
     vc_diag(ctx, "ram_tick", "last before save %u, first after load %u, latest before load >= %u", tick_at_save,
             next_tick, later);
     VC_REQUIRE(ctx, next_tick == tick_at_save + 1, VC_REQ(SJ, "6.4", "a load rewinds the guest's RAM"),
@@ -111,7 +111,7 @@ VC_CASE_FN(snapshot, load_keeps_run_state_before_load)
     VC_REQUIRE(ctx, strcmp(state, "running") == 0,
                VC_REQ(SJ, "6.5", "after a load the run state is the one before the load, not at save time"),
                "run state '%s' (saved while paused, loaded while running)", state);
-    vc_vm_wait_line(vm, "TICK ", 3000, VC_REQ(SJ, "6.5", "the guest runs after a load into a running VM"));
+    vc_vm_wait_line(vm, SPP_GUEST_TICK_LINE, 3000, VC_REQ(SJ, "6.5", "the guest runs after a load into a running VM"));
 }
 
 VC_CASE_FN(snapshot, delete_removes_tag_from_every_listed_device)
@@ -153,7 +153,7 @@ VC_CASE_FN(snapshot, failed_load_leaves_running_vm_stopped)
                VC_REQ(SJ, "6.9(a)",
                       "a failed load leaves a running VM stopped in restore-vm"), "run state '%s'", state);
     vc_qmp_do(vm, "cont", NULL, VC_REQ(SJ, "6.9(a)", "cont resumes after a failed load"));
-    vc_vm_wait_line(vm, "TICK ", 3000, VC_REQ(SJ, "6.9(b)", "the guest is intact after a load that failed its checks"));
+    vc_vm_wait_line(vm, SPP_GUEST_TICK_LINE, 3000, VC_REQ(SJ, "6.9(b)", "the guest is intact after a load that failed its checks"));
 }
 
 /* How many snapshots named tag the node holds. */
@@ -301,14 +301,14 @@ static void let_disk_move_on(VcVm *vm, guint32 since)
     vc_qmp_do(vm, "cont", NULL, VC_STEP("cont succeeds"));
     guint32 later = 0;
     while (later < since + SPP_GUEST_DISK_EVERY)
-        later = vc_vm_wait_line(vm, "DISK ", 3000, VC_STEP("the guest keeps writing its state sector"));
+        later = vc_vm_wait_line(vm, SPP_GUEST_DISK_LINE, 3000, VC_STEP("the guest keeps writing its state sector"));
 }
 
 /* Snapshot "a" gets qcow2 id 1; snapshot "1", saved later, must still be the one tag "1" loads. */
 VC_CASE_FN(snapshot, numeric_tag_loads_snapshot_named_so)
 {
     g_autoptr(VcVm) vm = vc_vm_start(ctx, &running_vm);
-    vc_vm_wait_line(vm, "DISK ", 3000, VC_STEP("the guest writes its state sector (qemu-harness/guest/README.md)"));
+    vc_vm_wait_line(vm, SPP_GUEST_DISK_LINE, 3000, VC_STEP("the guest writes its state sector (qemu-harness/guest/README.md)"));
     guint32 at_a = disk_tick_at_rest(vm);
     g_autoptr(VcJob) save_a = vc_snapshot_save(vm, "save-a", "a", "disk0", "[\"disk0\"]");
     vc_job_require_success(vm, save_a, "save 'a'", VC_REQ(SJ, "6.4", "a valid save succeeds"));

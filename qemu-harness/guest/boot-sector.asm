@@ -195,7 +195,9 @@ putc:
     ret
 
 magic       db "SPPGUEST"
-msg_boot    db "BOOT ", 0
+; BOOT starts on a line of its own: a reset can cut the line being printed,
+; and the cut part must not become the start of the BOOT line
+msg_boot    db 13, 10, "BOOT ", 0
 msg_tick    db "TICK ", 0
 msg_disk    db "DISK ", 0
 msg_cmd     db "CMD ", 0

@@ -24,9 +24,9 @@ static const struct {
     const char *prefix;
     SppGuestLineKind kind;
 } line_prefixes[] = {
-    {"BOOT ", SPP_GUEST_LINE_BOOT},
-    {"TICK ", SPP_GUEST_LINE_TICK},
-    {"DISK ", SPP_GUEST_LINE_DISK},
+    {SPP_GUEST_BOOT_LINE, SPP_GUEST_LINE_BOOT},
+    {SPP_GUEST_TICK_LINE, SPP_GUEST_LINE_TICK},
+    {SPP_GUEST_DISK_LINE, SPP_GUEST_LINE_DISK},
     {"DISKERR ", SPP_GUEST_LINE_DISKERR},
 };
 

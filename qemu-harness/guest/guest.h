@@ -22,6 +22,10 @@ typedef enum {
 #define SPP_GUEST_STATE_MAGIC_LENGTH 8
 #define SPP_GUEST_STATE_OFFSET_BOOT 8   /* u32 little endian: boot count */
 #define SPP_GUEST_STATE_OFFSET_TICK 12  /* u32 little endian: tick at the last write */
+/* How the guest's serial lines start (README.md), for spp_launcher_serial_wait_line(). */
+#define SPP_GUEST_BOOT_LINE "BOOT "
+#define SPP_GUEST_TICK_LINE "TICK "
+#define SPP_GUEST_DISK_LINE "DISK "
 /* The guest writes the state sector every this many ticks. */
 #define SPP_GUEST_DISK_EVERY 10
 

@@ -13,8 +13,9 @@
 struct SppSerialReader {
     int fd;
     int log_fd;
-    GString *partial;   /* bytes after the last '\n' */
-    GPtrArray *lines;   /* every complete line, '\r\n' stripped */
+    GString *partial;   /* bytes after the last line end */
+    GPtrArray *lines;   /* every complete line, its end stripped */
+    gboolean after_cr;  /* the last byte was '\r': a '\n' now ends no further line */
     guint cursor;       /* lines before this index are consumed */
     gboolean closed;    /* EOF seen */
 };
@@ -53,16 +54,21 @@ const GPtrArray *spp_serial_reader_get_lines(SppSerialReader *reader)
     return reader->lines;
 }
 
+/* "\r\n", "\n" and a lone "\r" each end a line. The guest ends its lines with "\r\n", but a reset
+ * or stop can fall between the two, and the next boot's "BOOT n" must not be read as the tail of
+ * the line it cut. */
 static int split_lines(SppSerialReader *reader, const char *bytes, gsize length)
 {
     int added = 0;
     for (gsize i = 0; i < length; i++) {
-        if (bytes[i] != '\n') {
+        gboolean cr_before = reader->after_cr;
+        reader->after_cr = bytes[i] == '\r';
+        if (bytes[i] == '\n' && cr_before)
+            continue;
+        if (bytes[i] != '\n' && bytes[i] != '\r') {
             g_string_append_c(reader->partial, bytes[i]);
             continue;
         }
-        if (reader->partial->len > 0 && reader->partial->str[reader->partial->len - 1] == '\r')
-            g_string_truncate(reader->partial, reader->partial->len - 1);
         g_ptr_array_add(reader->lines, g_strdup(reader->partial->str));
         g_string_truncate(reader->partial, 0);
         added++;

@@ -150,7 +150,8 @@ const char *spp_launcher_get_disk_format(SppLauncher *launcher, const char *name
 char *spp_launcher_read_stderr(SppLauncher *launcher);
 
 /* ---- serial (COM1) ---------------------------------------------------- */
-/* Lines are split on '\n' with a trailing '\r' removed. Every line ever read
+/* "\r\n", "\n" and a lone "\r" each end a line (a reset can fall between a
+ * line's "\r" and its "\n"); the ends are removed. Every line ever read
  * is kept; the wait functions consume lines through a cursor, so each line
  * is matched at most once and lines before the match are skipped. */
 

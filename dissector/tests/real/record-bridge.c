@@ -63,7 +63,7 @@ static void start_qemu(void)
     qemu = spp_launcher_start(config, &err);
     if (!qemu)
         die("QEMU: %s", err->message);
-    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, "BOOT ", STEP_MS, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, SPP_GUEST_BOOT_LINE, STEP_MS, &err);
     if (!boot)
         die("guest did not boot: %s", err->message);
 }
@@ -72,7 +72,7 @@ static void start_qemu(void)
 static void wait_boot(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *line = spp_launcher_serial_wait_line(qemu, "BOOT ", STEP_MS, &err);
+    g_autofree char *line = spp_launcher_serial_wait_line(qemu, SPP_GUEST_BOOT_LINE, STEP_MS, &err);
     guint32 n = 0;
     if (!line || spp_guest_parse_line(line, &n) != SPP_GUEST_LINE_BOOT)
         die("expected a BOOT line on the serial: %s", line ? line : err->message);

@@ -16,7 +16,7 @@ SppLauncher *rig_start_qemu(void)
     spp_launch_config_set_connect_qmp(config, FALSE);
     SppLauncher *qemu = spp_launcher_start(config, &err);
     g_assert_no_error(err);
-    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, "BOOT ", 10000, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, SPP_GUEST_BOOT_LINE, 10000, &err);
     g_assert_no_error(err);
     g_assert_nonnull(boot);
     return qemu;

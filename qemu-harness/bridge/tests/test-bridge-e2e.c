@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bridge-rig.h"
+#include "guest.h"
 
 static gboolean is_host_reset(const SppQmpEvent *ev, gpointer unused)
 {
@@ -38,7 +39,7 @@ static void test_reset_reboots_guest(void)
     g_autoptr(SppQmpEvent) ev = spp_qmp_client_wait_event(rig->monitor, "RESET", is_host_reset, NULL, 5000, &err);
     g_assert_no_error(err);
     g_assert_nonnull(ev);
-    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", 5000, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_BOOT_LINE, 5000, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(boot, ==, "BOOT 2");
     rig_free(rig);
@@ -54,14 +55,14 @@ static void test_poweroff_then_poweron(void)
      * for a prefix no line has). */
     g_autoptr(GError) err = NULL;
     g_free(spp_launcher_serial_wait_line(rig->qemu, "\001", 200, NULL));
-    g_autofree char *tick = spp_launcher_serial_wait_line(rig->qemu, "TICK ", 1000, &err);
+    g_autofree char *tick = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_TICK_LINE, 1000, &err);
     g_assert_null(tick);
     g_assert_error(err, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT);
     g_clear_error(&err);
     g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWEROFF), ==, SPP_POWER_RESULT_INVALID_STATE);
 
     g_assert_cmpuint(rig_act(rig, SPP_MSGC_POWER_POWERON), ==, SPP_POWER_RESULT_OK);
-    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", 5000, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_BOOT_LINE, 5000, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(boot, ==, "BOOT 2");
     g_assert_cmpint(rig_expect_state(rig), ==, SPP_POWER_STATE_ON);

@@ -221,7 +221,7 @@ static void start_qemu(const char *binary, gboolean power_control)
     if (!rig.qemu)
         fail("QEMU did not start: %s", err->message);
     rig.qmp = spp_launcher_get_qmp(rig.qemu);
-    g_autofree char *boot = spp_launcher_serial_wait_line(rig.qemu, "BOOT ", WAIT_MS, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig.qemu, SPP_GUEST_BOOT_LINE, WAIT_MS, &err);
     if (g_strcmp0(boot, "BOOT 1") != 0)
         fail("the guest did not boot: %s", err ? err->message : boot);
 }
@@ -229,7 +229,7 @@ static void start_qemu(const char *binary, gboolean power_control)
 static void expect_boot(const char *line)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *boot = spp_launcher_serial_wait_line(rig.qemu, "BOOT ", STEP_MS, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig.qemu, SPP_GUEST_BOOT_LINE, STEP_MS, &err);
     if (g_strcmp0(boot, line) != 0)
         fail("expected '%s' on the guest's serial line, got %s", line, err ? err->message : boot);
 }

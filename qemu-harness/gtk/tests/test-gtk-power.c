@@ -127,7 +127,7 @@ static void start_qemu(Rig *rig, const char *binary, gboolean power_control, gbo
     }
     rig->qemu = spp_launcher_start(config, &err);
     g_assert_no_error(err);
-    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", WAIT_MS, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_BOOT_LINE, WAIT_MS, &err);
     g_assert_no_error(err);
     g_assert_cmpint(spp_guest_parse_line(boot, &rig->boot), ==, SPP_GUEST_LINE_BOOT);
     if (for_bridge) {
@@ -326,7 +326,7 @@ static void act_fails(Rig *rig, Action action, int code)
 static void expect_boot(Rig *rig)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *line = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", WAIT_MS, &err);
+    g_autofree char *line = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_BOOT_LINE, WAIT_MS, &err);
     g_assert_no_error(err);
     guint32 boot = 0;
     g_assert_cmpint(spp_guest_parse_line(line, &boot), ==, SPP_GUEST_LINE_BOOT);

@@ -150,6 +150,23 @@ static gboolean is_host_reset(const SppQmpEvent *event, gpointer unused)
     return !json_object_get_boolean_member(json_node_get_object(event->data), "guest");
 }
 
+/* In the bytes COM1 carried, every "BOOT " follows a line end: a line the reset cut ("DIS", or
+ * "DISK 20\r" without its "\n") ends there, and cannot become the start of the BOOT line. */
+static void assert_boot_starts_a_line(SppLauncher *launcher, guint boots)
+{
+    g_autofree char *path = g_build_filename(spp_launcher_get_tmpdir(launcher), "serial.log", NULL);
+    g_autofree char *bytes = NULL;
+    gsize length = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_file_get_contents(path, &bytes, &length, &error));
+    guint seen = 0;
+    for (const char *at = strstr(bytes, SPP_GUEST_BOOT_LINE); at != NULL; at = strstr(at + 1, SPP_GUEST_BOOT_LINE)) {
+        g_assert_true(at - bytes >= 2 && at[-2] == '\r' && at[-1] == '\n');
+        seen++;
+    }
+    g_assert_cmpuint(seen, ==, boots);
+}
+
 static void test_qmp_reset_reboots(void)
 {
     g_autoptr(SppLauncher) launcher = start_guest("qcow2", FALSE);
@@ -185,6 +202,7 @@ static void test_qmp_reset_reboots(void)
     SppGuestState state;
     read_state(launcher, &state);
     g_assert_cmpuint(state.boot_count, ==, 2);
+    assert_boot_starts_a_line(launcher, 2);
 }
 
 static void test_raw_disk_state_at_rest(void)
@@ -261,7 +279,7 @@ static void test_hang_command(void)
     g_assert_true(spp_launcher_serial_write(launcher, "h", 1, &error));
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_CMD), ==, 'h');
     /* The CPU sits in cli; hlt: QEMU still says running, but ticks stop. */
-    expect_no_line(launcher, "TICK ", 300);
+    expect_no_line(launcher, SPP_GUEST_TICK_LINE, 300);
     g_assert_cmpstr(run_state(launcher), ==, "running");
 }
 
@@ -274,7 +292,7 @@ static void test_reset_while_stopped_holds_off(void)
     drop_result(qmp(launcher, "stop", NULL));
     drop_result(qmp(launcher, "system_reset", NULL));
     g_assert_cmpstr(run_state(launcher), ==, "prelaunch");
-    expect_no_line(launcher, "BOOT ", 300);
+    expect_no_line(launcher, SPP_GUEST_BOOT_LINE, 300);
     drop_result(qmp(launcher, "cont", NULL));
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_BOOT), ==, 2);
     g_assert_cmpuint(wait_for(launcher, SPP_GUEST_LINE_TICK), ==, 1);

@@ -47,7 +47,7 @@ static SppLauncher *start_qemu(const RigSpec *spec, int port)
     spp_launch_config_add_args(config, "-spice", spice, "-trace", TRACE_POINT, NULL);
     SppLauncher *qemu = spp_launcher_start(config, &err);
     g_assert_no_error(err);
-    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, "BOOT ", WAIT_MS, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(qemu, SPP_GUEST_BOOT_LINE, WAIT_MS, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(boot, ==, "BOOT 1");
     return qemu;
@@ -157,7 +157,7 @@ static void qmp(Rig *rig, const char *command)
 static void expect_boot(Rig *rig, const char *line)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, "BOOT ", WAIT_MS, &err);
+    g_autofree char *boot = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_BOOT_LINE, WAIT_MS, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(boot, ==, line);
 }
@@ -168,7 +168,7 @@ static void expect_guest_silent(Rig *rig)
 {
     g_autoptr(GError) err = NULL;
     g_free(spp_launcher_serial_wait_line(rig->qemu, "\001", 200, NULL));
-    g_autofree char *tick = spp_launcher_serial_wait_line(rig->qemu, "TICK ", QUIET_MS, &err);
+    g_autofree char *tick = spp_launcher_serial_wait_line(rig->qemu, SPP_GUEST_TICK_LINE, QUIET_MS, &err);
     g_assert_null(tick);
     g_assert_error(err, SPP_LAUNCHER_ERROR, SPP_LAUNCHER_ERROR_TIMEOUT);
 }
