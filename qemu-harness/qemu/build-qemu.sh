@@ -5,7 +5,8 @@
 #   build-qemu.sh prepare WORK PATCHES          unpack, apply Debian's patches then ours into WORK/src
 #   build-qemu.sh build   WORK SPICE_PREFIX     configure against the patched spice-server in
 #                                               SPICE_PREFIX, build, install into WORK/prefix
-#   build-qemu.sh check   WORK PATCHES          git apply --check our series on pristine bookworm sources
+#   build-qemu.sh check   WORK PATCHES          our series applies to pristine bookworm sources, and
+#                                               their scripts/checkpatch.pl accepts every patch
 #   build-qemu.sh check-release WORK PATCHES RELEASE
 #                                               the same on another release's source (trixie); exit 77
 #                                               (a skip for ctest) when that source cannot be had
@@ -55,13 +56,31 @@ prepare() {
     log "sources of qemu $(bookworm_version) ready in $WORK/src/qemu"
 }
 
+# checkpatch SRC PATCHES: SRC's own scripts/checkpatch.pl (QEMU's coding style, as a maintainer
+# runs it on a submission) finds nothing in any patch of PATCHES but one expected warning: a new
+# file asks "does MAINTAINERS need updating?", and MAINTAINERS' SPICE section already lists
+# ui/spice-*.c.
+checkpatch() {
+    src=$1 sdir=$2
+    grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
+        report=$(cd "$src" && perl scripts/checkpatch.pl --no-color "$sdir/$p" 2>&1) || true
+        if printf '%s\n' "$report" | grep '^\(ERROR\|WARNING\):' |
+            grep -qv 'does MAINTAINERS need updating'; then
+            printf '%s\n' "$report" >&2
+            die "checkpatch.pl of $(basename "$src") objects to $(basename "$sdir")/$p"
+        fi
+        echo "ok checkpatch $(basename "$sdir")/$p"
+    done
+}
+
 check() {
-    patches=$1
+    patches=$(cd "$1" && pwd)
     fetch
     tmp=$(mktemp -d "$WORK/check.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
     debian_source_unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$tmp/qemu"
     debian_source_series_apply "$tmp/qemu" "$patches" check
+    checkpatch "$tmp/qemu" "$patches"
 }
 
 # fetch_release RELEASE DIR: the newest qemu source of RELEASE's main into DIR/dl, through an apt
@@ -93,6 +112,7 @@ check_release() {
     debian_source_unpack "$dsc" "$tmp/qemu"
     log "$release: $(basename "$dsc" .dsc), Debian's patches applied"
     debian_source_series_apply "$tmp/qemu" "$patches" check
+    checkpatch "$tmp/qemu" "$(cd "$patches" && pwd)"
 }
 
 # prepare_release PATCHES RELEASE: RELEASE's newest qemu with PATCHES (a series rebased for it) in
