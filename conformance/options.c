@@ -17,8 +17,31 @@ void vc_usage_error(const char *fmt, ...)
     exit(2);
 }
 
+/* make, ninja and ctest take -j2; GOption would read "-j2" as the flags -j and -2 and take the next
+ * argument as the count. So "-jN" becomes "-j" "N" before parsing (the new vector lives as long as
+ * the process, as argv does). */
+static void split_attached_jobs(int *argc, char ***argv)
+{
+    GPtrArray *out = g_ptr_array_new();
+    gboolean options_ended = FALSE;
+    for (int i = 0; i < *argc; i++) {
+        const char *arg = (*argv)[i];
+        options_ended = options_ended || strcmp(arg, "--") == 0;
+        if (!options_ended && i > 0 && g_str_has_prefix(arg, "-j") && arg[2] != '\0') {
+            g_ptr_array_add(out, g_strdup("-j"));
+            g_ptr_array_add(out, g_strdup(arg + 2));
+        } else {
+            g_ptr_array_add(out, g_strdup(arg));
+        }
+    }
+    *argc = (int)out->len;
+    g_ptr_array_add(out, NULL);
+    *argv = (char **)g_ptr_array_free(out, FALSE);
+}
+
 static void parse_options(int *argc, char ***argv, VcCommandLine *cl)
 {
+    split_attached_jobs(argc, argv);
     g_autofree char *suite_help = g_strdup_printf("Run one suite: %s", vc_suites_text());
     GOptionEntry entries[] = {
         {"list", 0, 0, G_OPTION_ARG_NONE, &cl->list, "List the selected cases and exit", NULL},

@@ -21,4 +21,8 @@ expect_usage_error "password-file needs --spice" --password-file /dev/null
 expect_usage_error "give one of them" --spice 127.0.0.1:5930 --power-qemu qemu-system-x86_64
 expect_usage_error "QEMU binary '/nonexistent/qemu' not found" --power-qemu /nonexistent/qemu
 expect_usage_error "unexpected argument" extra
+expect_usage_error "--jobs must be between 1 and 64, got 0" -j0
+expect_usage_error "Cannot parse integer value .two. for -j" -jtwo
+# -j2 is -j 2, as for make, ninja and ctest
+if "$VMCONFORM" -j2 --list >/dev/null 2>&1; then echo "ok: vmconform -j2 --list"; else echo "FAIL: vmconform -j2 --list"; fail=1; fi
 exit $fail
