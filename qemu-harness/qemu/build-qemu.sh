@@ -10,6 +10,8 @@
 #   build-qemu.sh check-release WORK PATCHES RELEASE
 #                                               the same on another release's source (trixie); exit 77
 #                                               (a skip for ctest) when that source cannot be had
+#   build-qemu.sh newest-release WORK RELEASE   print the version of RELEASE's newest qemu source
+#                                               (exit 77 when the mirror cannot be reached)
 #   build-qemu.sh prepare-release WORK PATCHES RELEASE
 #                                               that source with PATCHES (the series rebased for it)
 #                                               applied into WORK/RELEASE/src/qemu; then
@@ -30,8 +32,8 @@ FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 
 # shellcheck source=SCRIPTDIR/../../tools/debian-source.sh
 . "$(dirname "$0")/../../tools/debian-source.sh"
-debian_source_command_line "fetch|prepare|build|check|check-release|prepare-release" \
-    "WORK [PATCHES|SPICE_PREFIX] [RELEASE]" "$@"
+debian_source_command_line "fetch|prepare|build|check|check-release|newest-release|prepare-release" \
+    "WORK [PATCHES|SPICE_PREFIX|RELEASE] [RELEASE]" "$@"
 
 bookworm_version() {
     v=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
@@ -81,6 +83,16 @@ check() {
     debian_source_unpack "$WORK/dl/$(dsc_name "$(bookworm_version)")" "$tmp/qemu"
     debian_source_series_apply "$tmp/qemu" "$patches" check
     checkpatch "$tmp/qemu" "$patches"
+}
+
+# newest_release RELEASE: the version fetch_release would download now
+newest_release() {
+    release=$1
+    release_name "$release"
+    debian_release_update "$release" "$WORK/$release" deb-src
+    version=$(debian_release_newest "$WORK/$release" deb-src qemu)
+    [ -n "$version" ] || skip "$release has no qemu source package: see $WORK/$release/apt.log"
+    echo "$version"
 }
 
 # fetch_release RELEASE DIR: the newest qemu source of RELEASE's main into DIR/dl, through an apt
@@ -171,5 +183,6 @@ prepare) need "${3:-}" "PATCHES directory" && prepare "$3" ;;
 build) need "${3:-}" SPICE_PREFIX && build "$3" ;;
 check) need "${3:-}" "PATCHES directory" && check "$3" ;;
 check-release) need "${3:-}" "PATCHES directory" && need "${4:-}" RELEASE && check_release "$3" "$4" ;;
+newest-release) need "${3:-}" RELEASE && newest_release "$3" ;;
 prepare-release) need "${3:-}" "PATCHES directory" && need "${4:-}" RELEASE && prepare_release "$3" "$4" ;;
 esac

@@ -26,6 +26,8 @@ check "check-release: no RELEASE given" check-release "$work" /patches
 check "'tri xie' is not a Debian release name" check-release "$work" /patches "tri xie"
 check "prepare-release: no RELEASE given" prepare-release "$work" /patches
 check "'../x' is not a Debian release name" prepare-release "$work" /patches ../x
+check "newest-release: no RELEASE given" newest-release "$work"
+check "'Tri' is not a Debian release name" newest-release "$work" Tri
 if [ -n "$(ls -A "$work")" ]; then
     echo "FAIL: bad command lines wrote into WORK: $(ls -A "$work")"; fail=1
 fi

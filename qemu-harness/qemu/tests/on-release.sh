@@ -7,7 +7,9 @@
 # is (built-in-channel.sh): vmconform's power suite, then spp-hostile's attacks.
 #
 # The build is made once per build tree: WORK/RELEASE/built.stamp records a hash of everything it
-# was made from (series, scripts, the root's packages); a rerun with the same inputs only tests.
+# was made from (series, scripts, the root's packages, the release's QEMU source version); a rerun
+# with the same inputs only tests. A point release published since is built anew; when the mirror
+# cannot be reached, the QEMU built before is tested as it is.
 #
 # usage: on-release.sh RELEASE ROOT_DIR PROJECT_SOURCE_DIR WORK PATCHES SPICE_SOURCES GUEST VMCONFORM HOSTILE
 #   WORK: the build tree's qemu-harness/qemu/work; SPICE_SOURCES: ../spice's prepared src/ (its
@@ -35,13 +37,18 @@ packages=(qemu-system-x86 gcc g++ meson ninja-build pkgconf python3 python3-venv
 "$tools/debian-root.sh" "$root" "$release" "${packages[@]}" >"$work/root-$release.log" 2>&1 ||
     { cat "$work/root-$release.log"; echo "FAIL: cannot make the $release root"; exit 1; }
 
-# the series, the scripts and the versions of those packages in the root (not the root's whole
-# package list: other tests install theirs into the same root)
+# the release's newest QEMU source now, or the one built before when the mirror cannot tell
+qemu_version=$("$here/build-qemu.sh" newest-release "$work" "$release" 2>>"$work/root-$release.log") ||
+    qemu_version=$(cat "$rwork/built.version" 2>/dev/null || true)
+
+# the series, the scripts, the versions of those packages in the root (not the root's whole
+# package list: other tests install theirs into the same root) and of the QEMU source
 inputs_hash() {
     find "$patches" "$src/qemu-harness/spice/patches/spice" "$src/qemu-harness/spice/patches/spice-protocol" \
         -type f -print0 | sort -z | xargs -0 cat |
         cat - "$here/build-qemu.sh" "$src/qemu-harness/spice/build-stack.sh" "$tools/debian-source.sh" \
-            <(dpkg-query --admindir="$root/var/lib/dpkg" -W "${packages[@]}") | sha256sum | cut -d ' ' -f 1
+            <(dpkg-query --admindir="$root/var/lib/dpkg" -W "${packages[@]}") <(echo "qemu $qemu_version") |
+        sha256sum | cut -d ' ' -f 1
 }
 
 in_root() {
@@ -72,6 +79,7 @@ else
     rm -f "$rwork/built.stamp"
     build
     echo "$hash" >"$rwork/built.stamp"
+    echo "$qemu_version" >"$rwork/built.version"
 fi
 "$tools/root-qemu.sh" "$root" "$rwork/qemu-system-x86_64" "$rwork/prefix/bin/qemu-system-x86_64" \
     "$rwork/stack/prefix-gcc/lib"
