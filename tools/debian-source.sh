@@ -79,6 +79,12 @@ debian_source_unpack() {
     done
 }
 
+# debian_source_series_list SERIESDIR: the patches SERIESDIR/series names, in order, one per line
+# (comments and blank lines left out)
+debian_source_series_list() {
+    grep -v '^[[:space:]]*\(#\|$\)' "$1/series"
+}
+
 # debian_source_series_apply DIR SERIESDIR MODE: our patches, in the order of SERIESDIR/series,
 # with git apply (MODE apply, or check: also print "ok PATCH" for each). Inside another git work
 # tree (a build directory in the project's clone) git apply resolves paths against that tree's top
@@ -88,7 +94,7 @@ debian_source_series_apply() {
     [ -f "$sdir/series" ] || die "no series file in $sdir"
     sdir=$(cd "$sdir" && pwd) # git -C below runs in another directory
     [ -d "$dir/.git" ] || git -C "$dir" init -q
-    grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
+    debian_source_series_list "$sdir" | while read -r p; do
         [ -f "$sdir/$p" ] || die "series lists $p, which is not in $sdir"
         git -C "$dir" apply --check "$sdir/$p" || die "$(basename "$sdir")/$p does not apply"
         git -C "$dir" apply "$sdir/$p"

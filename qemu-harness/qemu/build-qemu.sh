@@ -63,8 +63,8 @@ prepare() {
 # file asks "does MAINTAINERS need updating?", and MAINTAINERS' SPICE section already lists
 # ui/spice-*.c.
 checkpatch() {
-    src=$1 sdir=$2
-    grep -v '^[[:space:]]*\(#\|$\)' "$sdir/series" | while read -r p; do
+    src=$1 sdir=$(cd "$2" && pwd) # checkpatch.pl runs in SRC
+    debian_source_series_list "$sdir" | while read -r p; do
         report=$(cd "$src" && perl scripts/checkpatch.pl --no-color "$sdir/$p" 2>&1) || true
         if printf '%s\n' "$report" | grep '^\(ERROR\|WARNING\):' |
             grep -qv 'does MAINTAINERS need updating'; then
@@ -76,7 +76,7 @@ checkpatch() {
 }
 
 check() {
-    patches=$(cd "$1" && pwd)
+    patches=$1
     fetch
     tmp=$(mktemp -d "$WORK/check.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
@@ -95,14 +95,13 @@ newest_release() {
     echo "$version"
 }
 
-# fetch_release RELEASE DIR: the newest qemu source of RELEASE's main into DIR/dl, through an apt
-# configuration of our own under DIR (tools/debian-source.sh). Prints the .dsc. Files of an earlier
-# version are removed, so that a build tree keeps one release's sources, not each one it has seen.
+# fetch_release RELEASE: the newest qemu source of RELEASE's main into WORK/RELEASE/dl, through an
+# apt configuration of our own under WORK/RELEASE (tools/debian-source.sh). Prints the .dsc. Files of
+# an earlier version are removed, so that a build tree keeps one release's sources, not each one it
+# has seen.
 fetch_release() {
-    release=$1 dir=$2
-    debian_release_update "$release" "$dir" deb-src
-    version=$(debian_release_newest "$dir" deb-src qemu)
-    [ -n "$version" ] || skip "$release has no qemu source package: see $dir/apt.log"
+    release=$1 dir=$WORK/$1
+    version=$(newest_release "$release")
     [ -f "$dir/dl/$(dsc_name "$version")" ] || rm -f "$dir"/dl/qemu_*
     debian_release_download "$dir" deb-src qemu "$version" ||
         skip "apt-get source qemu=$version from $release failed: see $dir/apt.log"
@@ -118,13 +117,13 @@ release_name() {
 check_release() {
     patches=$1 release=$2
     release_name "$release"
-    dsc=$(fetch_release "$release" "$WORK/$release")
+    dsc=$(fetch_release "$release")
     tmp=$(mktemp -d "$WORK/check.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
     debian_source_unpack "$dsc" "$tmp/qemu"
     log "$release: $(basename "$dsc" .dsc), Debian's patches applied"
     debian_source_series_apply "$tmp/qemu" "$patches" check
-    checkpatch "$tmp/qemu" "$(cd "$patches" && pwd)"
+    checkpatch "$tmp/qemu" "$patches"
 }
 
 # prepare_release PATCHES RELEASE: RELEASE's newest qemu with PATCHES (a series rebased for it) in
@@ -132,7 +131,7 @@ check_release() {
 prepare_release() {
     patches=$1 release=$2
     release_name "$release"
-    dsc=$(fetch_release "$release" "$WORK/$release")
+    dsc=$(fetch_release "$release")
     debian_source_unpack "$dsc" "$WORK/$release/src/qemu"
     debian_source_series_apply "$WORK/$release/src/qemu" "$patches" apply
     log "sources of $release's $(basename "$dsc" .dsc) with $(basename "$patches") ready in $WORK/$release/src/qemu"

@@ -214,7 +214,7 @@ release_key() {
     shift
     for s in "$@"; do
         cat "$s/series"
-        grep -v '^[[:space:]]*\(#\|$\)' "$s/series" | while read -r patch; do cat "$s/$patch"; done
+        debian_source_series_list "$s" | while read -r patch; do cat "$s/$patch"; done
     done | cat - "$top/debian/sources" "$0" "$DEBIAN_SOURCE_SH" | sha256sum | cut -d ' ' -f 1
 }
 

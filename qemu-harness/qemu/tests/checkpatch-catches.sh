@@ -4,11 +4,13 @@
 # must fail, naming the patch; the series as it is must pass (qemu-patches-apply).
 # usage: checkpatch-catches.sh BUILD_QEMU_SH WORK PATCHES
 set -eu
+# shellcheck source=SCRIPTDIR/../../../tools/debian-source.sh
+. "$(dirname "$0")/../../../tools/debian-source.sh"
 script=$1 work=$2 patches=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r "$patches" "$tmp/series"
-first=$(grep -v '^[[:space:]]*\(#\|$\)' "$tmp/series/series" | head -n 1)
+first=$(debian_source_series_list "$tmp/series" | head -n 1)
 # the first added line of C code that ends in ';'
 line=$(grep -n '^+    .*;$' "$tmp/series/$first" | head -n 1 | cut -d: -f1)
 [ -n "$line" ] || { echo "FAIL: no added C line in $first"; exit 1; }
